@@ -1,0 +1,34 @@
+"""Access rules shared by every app's views.
+
+A user asks for an object through a queryset scoped to them (`Model.objects.visible_to(user)`):
+outside the scope it is a 404. A user who may read but not change gets a 403 when they try.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+
+def require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied
+
+
+def role_required(test: Callable) -> Callable:
+    """View decorator: `@role_required(lambda u: u.sees_everything)`; 403 when the test fails."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            require(bool(test(request.user)))
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+staff_or_board = role_required(lambda user: user.sees_everything)
+secretariat_only = role_required(lambda user: user.is_secretariat)
+staff_only = role_required(lambda user: user.is_staff_member)

@@ -1,0 +1,95 @@
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+
+
+class Role(models.TextChoices):
+    SECRETARIAT = "secretariat", "Secrétariat"
+    ANIMATION = "animation", "Animation"
+    ADMINISTRATEUR = "administrateur", "Administrateur"
+    MANDATAIRE = "mandataire", "Mandataire"
+    ENSEIGNANT = "enseignant", "Enseignant"
+
+
+STAFF_ROLES = {Role.SECRETARIAT, Role.ANIMATION}
+BOARD_ROLES = {Role.ADMINISTRATEUR}
+
+
+class EmailUserManager(UserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("L'adresse électronique est obligatoire.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who logs in with an e-mail address; what they may do follows from `role`.
+
+    `is_staff` keeps Django's meaning (access to the Django admin) and is only set on superusers.
+    """
+
+    username = None
+    email = models.EmailField("adresse électronique", unique=True)
+    role = models.CharField("rôle", max_length=20, choices=Role.choices, default=Role.ENSEIGNANT)
+    is_signataire = models.BooleanField(
+        "signataire des reçus",
+        default=False,
+        help_text="Président ou trésorier au nom duquel les reçus sont émis.",
+    )
+    phone = models.CharField("téléphone", max_length=30, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS = []
+
+    objects = EmailUserManager()
+
+    class Meta:
+        verbose_name = "utilisateur"
+        ordering = ["last_name", "first_name", "email"]
+
+    def __str__(self):
+        return self.get_full_name() or self.email
+
+    # What a role may do. Views ask these questions, never compare roles themselves.
+    @property
+    def is_secretariat(self) -> bool:
+        return self.is_superuser or self.role == Role.SECRETARIAT
+
+    @property
+    def is_animation(self) -> bool:
+        return self.is_superuser or self.role == Role.ANIMATION
+
+    @property
+    def is_staff_member(self) -> bool:
+        """Employees of the association (secretariat, animation)."""
+        return self.is_superuser or self.role in STAFF_ROLES
+
+    @property
+    def is_board_member(self) -> bool:
+        return self.is_superuser or self.role in BOARD_ROLES
+
+    @property
+    def sees_everything(self) -> bool:
+        """Staff and board read every cooperative of the department."""
+        return self.is_staff_member or self.is_board_member
+
+    @property
+    def is_mandataire(self) -> bool:
+        return self.role == Role.MANDATAIRE
+
+    @property
+    def requires_mfa(self) -> bool:
+        return self.sees_everything

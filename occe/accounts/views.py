@@ -1,0 +1,55 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from .access import secretariat_only
+from .forms import UserForm
+from .invitations import send_invitation
+from .models import User
+
+
+@secretariat_only
+def user_list(request):
+    users = User.objects.order_by("last_name", "first_name", "email")
+    query = request.GET.get("q", "").strip()
+    if query:
+        users = users.filter(email__icontains=query) | users.filter(last_name__icontains=query)
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    return render(request, "accounts/user_list.html", {"page": page, "q": query})
+
+
+@secretariat_only
+def user_invite(request):
+    form = UserForm(request.POST or None, initial={"is_active": True})
+    if request.method == "POST" and form.is_valid():
+        user = form.save(commit=False)
+        user.set_unusable_password()
+        user.save()
+        transaction.on_commit(lambda: send_invitation(user, invited_by=request.user))
+        messages.success(request, f"Compte créé ; une invitation a été envoyée à {user.email}.")
+        return redirect("accounts:list")
+    return render(
+        request, "accounts/user_form.html", {"form": form, "title": "Inviter un utilisateur"}
+    )
+
+
+@secretariat_only
+def user_edit(request, pk):
+    user = get_object_or_404(User, pk=pk)
+    form = UserForm(request.POST or None, instance=user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Compte enregistré.")
+        return redirect("accounts:list")
+    return render(request, "accounts/user_form.html", {"form": form, "title": f"Modifier {user}"})
+
+
+@require_POST
+@secretariat_only
+def user_reinvite(request, pk):
+    user = get_object_or_404(User, pk=pk)
+    send_invitation(user, invited_by=request.user)
+    messages.success(request, f"Invitation renvoyée à {user.email}.")
+    return redirect("accounts:list")

@@ -1,0 +1,70 @@
+import mimetypes
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+
+from cooperatives.models import Affiliation, Cooperative
+from occe.accounts.access import require, staff_only, staff_or_board
+
+from .forms import AssociationForm
+from .models import Association, OutboxEmail, SchoolYear
+
+
+def home(request):
+    user = request.user
+    year = SchoolYear.objects.current()
+    context = {"year": year}
+    if user.sees_everything:
+        context["totals"] = Affiliation.objects.filter(school_year=year).totals()
+        context["submitted"] = Affiliation.objects.filter(
+            school_year=year, status=Affiliation.Status.SUBMITTED
+        ).count()
+        context["cooperatives"] = Cooperative.objects.active().count()
+    elif user.is_mandataire:
+        coops = list(Cooperative.objects.visible_to(user).order_by("number"))
+        affiliations = {
+            a.cooperative_id: a
+            for a in Affiliation.objects.filter(cooperative__in=coops, school_year=year)
+        }
+        context["my_coops"] = [(coop, affiliations.get(coop.pk)) for coop in coops]
+    return render(request, "core/home.html", context)
+
+
+@staff_or_board
+def association(request):
+    association = Association.get()
+    can_edit = request.user.is_secretariat
+    form = AssociationForm(request.POST or None, request.FILES or None, instance=association)
+    if request.method == "POST":
+        require(can_edit)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Paramètres de l'association enregistrés.")
+            return redirect("core:association")
+        messages.error(request, "Le formulaire contient des erreurs : voir les champs signalés.")
+    history = association.history.select_related("history_user")[:20]
+    return render(
+        request,
+        "core/association.html",
+        {"form": form, "can_edit": can_edit, "history": history, "association": association},
+    )
+
+
+@staff_or_board
+def association_file(request, field):
+    if field not in {"logo", "signature"}:
+        raise Http404
+    file = getattr(Association.get(), field)
+    if not file:
+        raise Http404
+    content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+    return FileResponse(file.open("rb"), content_type=content_type)
+
+
+@staff_only
+def outbox(request):
+    if not settings.DEBUG:
+        raise Http404
+    return render(request, "core/outbox.html", {"emails": OutboxEmail.objects.all()[:100]})

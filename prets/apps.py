@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PretsConfig(AppConfig):
+    name = "prets"
+    verbose_name = "Prêts et ventes"

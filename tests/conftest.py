@@ -1,0 +1,181 @@
+"""Strict test set-up: undefined template variables fail, warnings are errors (pyproject)."""
+
+import pytest
+
+from cooperatives.models import Affiliation
+from occe.core.models import SchoolYear
+from tests.accounts.factories import UserFactory
+from tests.cooperatives.factories import AffiliationFactory, CooperativeFactory, MandateFactory
+
+
+class InvalidTemplateVariable(str):
+    def __mod__(self, other):
+        raise AssertionError(f"Variable de gabarit indéfinie : {other}")
+
+    def __bool__(self):  # `{% if missing %}` stays falsy without failing
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _strict_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
+    from occe.celery import app
+
+    app.conf.task_always_eager = True
+
+
+class World:
+    """The same small department for every access test: two coops, one mandataire each."""
+
+    def __init__(self):
+        self.year = SchoolYear.objects.current()
+        self.own_coop = CooperativeFactory(name="École des Tilleuls")
+        self.other_coop = CooperativeFactory(name="École des Peupliers")
+        self.users = {
+            "secretariat": UserFactory(secretariat=True, email="secretariat@exemple.fr"),
+            "animation": UserFactory(animation=True, email="animation@exemple.fr"),
+            "administrateur": UserFactory(administrateur=True, email="admin@exemple.fr"),
+            "mandataire": UserFactory(mandataire=True, email="mandataire@exemple.fr"),
+            "autre_mandataire": UserFactory(mandataire=True, email="autre@exemple.fr"),
+            "enseignant": UserFactory(email="enseignant@exemple.fr"),
+        }
+        self.own_mandate = MandateFactory(cooperative=self.own_coop, user=self.users["mandataire"])
+        self.other_mandate = MandateFactory(
+            cooperative=self.other_coop, user=self.users["autre_mandataire"]
+        )
+        self.own_affiliation = AffiliationFactory(
+            cooperative=self.own_coop, school_year=self.year, validated=True
+        )
+        self.other_affiliation = AffiliationFactory(
+            cooperative=self.other_coop, school_year=self.year, validated=True
+        )
+
+    def resolve(self, path: str):
+        """'own_coop.pk' -> the value, '=text' -> 'text',, so tables of routes can name objects."""
+        if path.startswith("="):
+            return path[1:]
+        value = self
+        for part in path.split("."):
+            value = value[part] if isinstance(value, dict) else getattr(value, part)
+        return value
+
+
+@pytest.fixture
+def world(db):
+    return World()
+
+
+@pytest.fixture
+def login(client):
+    def _login(user):
+        client.force_login(user)
+        return client
+
+    return _login
+
+
+@pytest.fixture
+def draft_affiliation(world):
+    return Affiliation.objects.create(
+        cooperative=world.own_coop, school_year=world.year.previous(), pupils=10
+    )
+
+
+def _database_url() -> str:
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path):
+    """A real `celery worker` process on Redis, sharing the test database.
+
+    The broker is CELERY_BROKER_URL (as in CI), or the local Redis.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import redis
+
+    from occe.celery import app
+
+    broker = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(broker).ping()
+    except redis.exceptions.ConnectionError as exc:
+        raise AssertionError(f"Redis injoignable ({broker}) : lancez redis-server.") from exc
+    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "CONN_MAX_AGE": "0",
+    }
+    log = tmp_path / "worker.log"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "occe",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency=2",
+            "--pool=prefork",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    app.conf.task_always_eager = False
+    app.conf.broker_url = broker
+    app.conf.task_default_queue = queue
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    try:
+        yield process
+    finally:
+        app.conf.task_always_eager = True
+        app.conf.task_default_queue = "celery"
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        if os.environ.get("CI"):
+            print(log.read_text()[-3000:])
+
+
+def wait_for(condition, timeout: float = 60, interval: float = 0.3):
+    """Poll `condition()` until it is truthy; fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    raise AssertionError(f"Condition non remplie après {timeout} s")

@@ -1,0 +1,181 @@
+"""Every URL of the project, with every role: the status each one gets.
+
+To add a page, add a Route below; `test_every_url_has_a_route` fails until you do.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+ROLES = [
+    "anonyme",
+    "secretariat",
+    "animation",
+    "administrateur",
+    "mandataire",
+    "autre_mandataire",
+    "enseignant",
+]
+LOGIN = 302  # anonymous visitors are sent to the login page
+
+
+def expect(default=403, anonyme=LOGIN, **roles) -> dict:
+    statuses = dict.fromkeys(ROLES, default)
+    statuses["anonyme"] = anonyme
+    statuses.update(roles)
+    return statuses
+
+
+EVERYONE = expect(200)
+STAFF_AND_BOARD = expect(secretariat=200, animation=200, administrateur=200)
+SECRETARIAT = expect(secretariat=200)
+STAFF = expect(secretariat=200, animation=200)
+# Pages about one cooperative: its own mandataire may read, another one gets a 404.
+COOP_READ = expect(
+    secretariat=200, animation=200, administrateur=200, mandataire=200, autre_mandataire=404
+)
+# Changing one cooperative: secretariat only; readers get 403, outsiders 404.
+COOP_WRITE = expect(
+    secretariat=200, animation=403, administrateur=403, mandataire=403, autre_mandataire=404
+)
+
+
+@dataclass
+class Route:
+    name: str
+    statuses: dict
+    kwargs: dict = field(default_factory=dict)
+    method: str = "get"
+    data: dict = field(default_factory=dict)
+
+
+def _post(statuses: dict, ok=302) -> dict:
+    return {role: ok if status == 200 else status for role, status in statuses.items()}
+
+
+ROUTES = [
+    Route("home", EVERYONE),
+    Route("core:association", STAFF_AND_BOARD),
+    Route(
+        "core:association_file",
+        expect(403, secretariat=404, animation=404, administrateur=404),
+        {"field": "=logo"},
+    ),
+    Route(
+        "core:outbox",
+        expect(
+            404,
+            anonyme=LOGIN,
+            mandataire=403,
+            autre_mandataire=403,
+            enseignant=403,
+            administrateur=403,
+        ),
+    ),
+    Route("accounts:list", SECRETARIAT),
+    Route("accounts:invite", SECRETARIAT),
+    Route("accounts:edit", SECRETARIAT, {"pk": "users.enseignant.pk"}),
+    Route("accounts:reinvite", _post(SECRETARIAT), {"pk": "users.enseignant.pk"}, "post"),
+    Route("cooperatives:list", expect(200, enseignant=403)),
+    Route("cooperatives:create", SECRETARIAT),
+    Route("cooperatives:export", STAFF_AND_BOARD),
+    Route("cooperatives:import", SECRETARIAT),
+    Route("cooperatives:import_template", SECRETARIAT),
+    Route("cooperatives:import_preview", expect(403, secretariat=404), {"batch_pk": "own_coop.pk"}),
+    Route("cooperatives:campaign", STAFF_AND_BOARD),
+    Route("cooperatives:campaign_remind", _post(SECRETARIAT), {}, "post", {"annee": "year.label"}),
+    Route("cooperatives:detail", COOP_READ, {"pk": "own_coop.pk"}),
+    Route("cooperatives:edit", COOP_WRITE, {"pk": "own_coop.pk"}),
+    Route("cooperatives:strike_off", COOP_WRITE, {"pk": "own_coop.pk"}),
+    Route("cooperatives:reinstate", _post(COOP_WRITE), {"pk": "own_coop.pk"}, "post"),
+    Route("cooperatives:mandate_create", COOP_WRITE, {"pk": "own_coop.pk"}),
+    Route(
+        "cooperatives:mandate_end",
+        COOP_WRITE,
+        {"pk": "own_coop.pk", "mandate_pk": "own_mandate.pk"},
+    ),
+    Route(
+        "cooperatives:accompaniment_create",
+        _post(expect(secretariat=200, animation=200)),
+        {"pk": "own_coop.pk"},
+        "post",
+    ),
+    Route("cooperatives:affiliation", COOP_READ, {"pk": "own_coop.pk", "year": "year.label"}),
+    Route(
+        "cooperatives:affiliation_submit",
+        _post(expect(mandataire=200, autre_mandataire=404)),
+        {"pk": "own_coop.pk", "year": "year.label"},
+        "post",
+    ),
+    Route(
+        "cooperatives:affiliation_validate",
+        _post(COOP_WRITE),
+        {"pk": "own_coop.pk", "year": "year.label"},
+        "post",
+    ),
+    Route(
+        "cooperatives:affiliation_reopen",
+        _post(COOP_WRITE),
+        {"pk": "own_coop.pk", "year": "year.label"},
+        "post",
+    ),
+    Route("cooperatives:attestation", COOP_READ, {"pk": "own_coop.pk", "year": "year.label"}),
+]
+
+# Third-party pages: allauth's account pages and the Django admin have their own access rules.
+THIRD_PARTY_NAMESPACES = {"admin"}
+THIRD_PARTY_PREFIXES = ("account_", "mfa_")
+
+
+def _named_patterns(resolver=None, namespace=""):
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace
+            inner = f"{namespace}{ns}:" if ns else namespace
+            if ns in THIRD_PARTY_NAMESPACES:
+                continue
+            yield from _named_patterns(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            if not pattern.name.startswith(THIRD_PARTY_PREFIXES):
+                yield f"{namespace}{pattern.name}"
+
+
+def test_every_url_has_a_route():
+    covered = {route.name for route in ROUTES}
+    missing = sorted(set(_named_patterns()) - covered)
+    assert not missing, f"Pages sans ligne dans ROUTES : {missing}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
+def test_access(route, role, world, client):
+    if role != "anonyme":
+        client.force_login(world.users[role])
+    url = reverse(route.name, kwargs={k: world.resolve(v) for k, v in route.kwargs.items()})
+    data = {k: world.resolve(v) for k, v in route.data.items()}
+    response = getattr(client, route.method)(url, data)
+    assert response.status_code == route.statuses[role], (
+        f"{route.method.upper()} {url} en tant que {role}"
+    )
+    if role == "anonyme":
+        assert response["Location"].startswith(reverse("account_login"))
+
+
+@pytest.mark.parametrize("name", ["account_login", "account_reset_password"])
+def test_public_pages(name, client, db):
+    assert client.get(reverse(name)).status_code == 200
+
+
+def test_signup_is_closed(client, db):
+    from occe.accounts.models import User
+
+    data = {"email": "intrus@exemple.fr", "password1": "Un-mot-de-passe-solide-42"}
+    client.post(reverse("account_signup"), data)
+    assert not User.objects.filter(email="intrus@exemple.fr").exists()
+
+
+def test_admin_needs_superuser(world, client):
+    client.force_login(world.users["secretariat"])
+    assert client.get("/admin/").status_code == 302
