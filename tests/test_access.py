@@ -137,9 +137,12 @@ def _named_patterns(resolver=None, namespace=""):
             if ns in THIRD_PARTY_NAMESPACES:
                 continue
             yield from _named_patterns(pattern, inner)
-        elif isinstance(pattern, URLPattern) and pattern.name:
-            if not pattern.name.startswith(THIRD_PARTY_PREFIXES):
-                yield f"{namespace}{pattern.name}"
+        elif (
+            isinstance(pattern, URLPattern)
+            and pattern.name
+            and not pattern.name.startswith(THIRD_PARTY_PREFIXES)
+        ):
+            yield f"{namespace}{pattern.name}"
 
 
 def test_every_url_has_a_route():
