@@ -6,6 +6,7 @@ The thousands separator is a no-break space so that an amount never wraps across
 import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.utils import timezone
 from django.utils.formats import date_format
 from num2words import num2words
 
@@ -44,7 +45,10 @@ def euros(value) -> str:
 def date_fr(value: datetime.date | None) -> str:
     if not value:
         return ""
-    return date_format(value, "j F Y")
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+    text = date_format(value, "j F Y")
+    return "1er" + text[1:] if value.day == 1 else text
 
 
 def difference(current: int | Decimal, previous: int | Decimal, unit: str = "") -> str:

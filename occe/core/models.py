@@ -156,15 +156,18 @@ class Association(models.Model):
         return self.name
 
     def clean(self):
+        errors = {}
         if self.status == self.Status.UTILITE_PUBLIQUE and not self.decree_date:
-            raise ValidationError(
-                {"decree_date": "Indiquez la date du décret de reconnaissance d'utilité publique."}
+            errors["decree_date"] = (
+                "Indiquez la date du décret de reconnaissance d'utilité publique."
             )
         if self.siren and not (self.siren.isdigit() and len(self.siren) == 9):
-            raise ValidationError({"siren": "Le SIREN compte 9 chiffres."})
-        rna = self.rna.upper()
-        if rna and not (len(rna) == 10 and rna[0] == "W" and rna[1:].isdigit()):
-            raise ValidationError({"rna": "Le RNA s'écrit W suivi de 9 chiffres."})
+            errors["siren"] = "Le SIREN compte 9 chiffres."
+        self.rna = self.rna.strip().upper()
+        if self.rna and not (len(self.rna) == 10 and self.rna[0] == "W" and self.rna[1:].isdigit()):
+            errors["rna"] = "Le RNA s'écrit W suivi de 9 chiffres."
+        if errors:
+            raise ValidationError(errors)
 
     @classmethod
     def get(cls) -> "Association":
