@@ -14,7 +14,7 @@ def _form_data(association, **changes):
 
     form = AssociationForm(instance=association)
     data = {}
-    for name, field in form.fields.items():
+    for name in form.fields:
         value = form.initial.get(name)
         if name in {"logo", "signature"}:
             continue
