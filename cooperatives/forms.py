@@ -23,6 +23,9 @@ class CooperativeForm(forms.ModelForm):
             "assoconnect_profile",
             "software",
         ]
+        error_messages = {
+            "number": {"unique": "Ce numéro est déjà attribué à une autre coopérative."}
+        }
 
     def clean_uai(self):
         return self.cleaned_data["uai"].strip().upper()
