@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("utilisateurs/", include("occe.accounts.urls")),
     path("cooperatives/", include("cooperatives.urls")),
+    path("finances/", include("finances.urls")),
     path("", include("occe.core.urls")),
 ]
 

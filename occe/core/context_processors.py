@@ -10,6 +10,8 @@ def navigation(request):
     if user.sees_everything or user.is_mandataire:
         label = "Coopératives" if user.sees_everything else "Ma coopérative"
         items.append((label, reverse("cooperatives:list")))
+    if user.sees_everything or user.is_mandataire:
+        items.append(("Reçus fiscaux", reverse("finances:request_list")))
     if user.sees_everything:
         items.append(("Campagne d'affiliation", reverse("cooperatives:campaign")))
     if user.is_secretariat:

@@ -1,0 +1,476 @@
+"""Donation receipts: a cooperative's request (demande de reçus), its lines (one gift each), the
+receipts issued on validation, their gapless numbering and the rendering jobs of their PDFs."""
+
+import datetime
+import unicodedata
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from cooperatives.models import Cooperative
+
+amount_field = {"max_digits": 12, "decimal_places": 2}
+
+
+class DonorType(models.TextChoices):
+    PARTICULIER = "particulier", "Particulier"
+    ENTREPRISE = "entreprise", "Entreprise"
+
+
+class PaymentMethod(models.TextChoices):
+    ESPECES = "especes", "Remise d'espèces"
+    CHEQUE = "cheque", "Chèque"
+    VIREMENT = "virement", "Virement, prélèvement, carte bancaire"
+
+
+class GiftForm(models.TextChoices):
+    ACTE_AUTHENTIQUE = "acte_authentique", "Acte authentique"
+    SEING_PRIVE = "seing_prive", "Acte sous seing privé"
+    DON_MANUEL = "don_manuel", "Déclaration de don manuel"
+    AUTRES = "autres", "Autres"
+
+
+class GiftNature(models.TextChoices):
+    NUMERAIRE = "numeraire", "Numéraire"
+    TITRES = "titres", "Titres de sociétés cotés"
+    AUTRES = "autres", "Autres"
+
+
+class Channel(models.TextChoices):
+    COOPERATIVE = "cooperative", "Demande de la coopérative"
+    TROUSSE = "trousse", "Trousse à projets"
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
+    return " ".join(text.casefold().replace("-", " ").split())
+
+
+class DonationRequestQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "DonationRequestQuerySet":
+        return self.filter(cooperative__in=Cooperative.objects.visible_to(user))
+
+
+class DonationRequest(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Brouillon"
+        SUBMITTED = "submitted", "Soumise"
+        TO_CORRECT = "to_correct", "À corriger"
+        VALIDATED = "validated", "Validée"
+        REJECTED = "rejected", "Rejetée"
+
+    EDITABLE = (Status.DRAFT, Status.TO_CORRECT)
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.PROTECT,
+        related_name="donation_requests",
+        verbose_name="coopérative",
+    )
+    channel = models.CharField(
+        "canal", max_length=20, choices=Channel.choices, default=Channel.COOPERATIVE
+    )
+    status = models.CharField(
+        "statut", max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    group_by_donor = models.BooleanField(
+        "reçu récapitulatif annuel",
+        default=False,
+        help_text="Regrouper les dons d'un même donateur sur une année civile en un seul reçu.",
+    )
+    email_donors = models.BooleanField(
+        "envoyer les reçus aux donateurs par courriel",
+        default=False,
+        help_text="Pour les lignes qui ont un courriel.",
+    )
+    certified = models.BooleanField("attestation du mandataire", default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="créée par",
+    )
+    created_at = models.DateTimeField("créée le", default=timezone.now)
+    submitted_at = models.DateTimeField("soumise le", null=True, blank=True)
+    decided_at = models.DateTimeField("décision le", null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="décision par",
+    )
+    reason = models.TextField("motif", blank=True)
+
+    objects = DonationRequestQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "demande de reçus"
+        verbose_name_plural = "demandes de reçus"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"Demande n° {self.pk} — {self.cooperative.number}"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE
+
+
+class DonationLine(models.Model):
+    """One gift, as typed by the mandataire. Fields may stay blank in a draft; `problems()` says
+    what prevents submission."""
+
+    request = models.ForeignKey(
+        DonationRequest, on_delete=models.CASCADE, related_name="lines", verbose_name="demande"
+    )
+    position = models.PositiveIntegerField("ordre", default=0)
+    donor_type = models.CharField(
+        "type de donateur", max_length=20, choices=DonorType.choices, default=DonorType.PARTICULIER
+    )
+    last_name = models.CharField("nom", max_length=150, blank=True)
+    first_name = models.CharField("prénom", max_length=150, blank=True)
+    company_name = models.CharField("raison sociale", max_length=200, blank=True)
+    siren = models.CharField("SIREN", max_length=9, blank=True)
+    address = models.CharField("adresse", max_length=250, blank=True)
+    postal_code = models.CharField("code postal", max_length=10, blank=True)
+    city = models.CharField("commune", max_length=100, blank=True)
+    country = models.CharField("pays", max_length=100, blank=True, default="France")
+    email = models.EmailField("courriel", blank=True)
+    amount = models.DecimalField("montant", null=True, blank=True, **amount_field)
+    date = models.DateField("date du don", null=True, blank=True)
+    payment_method = models.CharField(
+        "mode de versement", max_length=20, choices=PaymentMethod.choices, blank=True
+    )
+    form = models.CharField(
+        "forme du don", max_length=20, choices=GiftForm.choices, default=GiftForm.DON_MANUEL
+    )
+    nature = models.CharField(
+        "nature du don", max_length=20, choices=GiftNature.choices, default=GiftNature.NUMERAIRE
+    )
+    receipt = models.ForeignKey(
+        "Receipt",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="lines",
+        verbose_name="reçu",
+    )
+
+    class Meta:
+        verbose_name = "ligne de don"
+        verbose_name_plural = "lignes de dons"
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        return f"{self.donor_name} — {self.amount}"
+
+    @property
+    def donor_name(self) -> str:
+        if self.donor_type == DonorType.ENTREPRISE:
+            return self.company_name
+        return " ".join(p for p in [self.first_name, self.last_name] if p)
+
+    @property
+    def donor_key(self) -> tuple:
+        if self.donor_type == DonorType.ENTREPRISE:
+            return (self.donor_type, self.siren or normalize(self.company_name))
+        return (
+            self.donor_type,
+            normalize(self.last_name),
+            normalize(self.first_name),
+            normalize(self.postal_code),
+        )
+
+    def missing_fields(self) -> list[str]:
+        required = ["address", "postal_code", "city", "country", "amount", "date"]
+        if self.donor_type == DonorType.ENTREPRISE:
+            required = ["company_name", "siren", *required]
+        else:
+            required = ["last_name", "first_name", *required]
+        if self.nature == GiftNature.NUMERAIRE:
+            required.append("payment_method")
+        return [
+            str(self._meta.get_field(name).verbose_name)
+            for name in required
+            if getattr(self, name) in (None, "")
+        ]
+
+
+class ReceiptCounter(models.Model):
+    """The last number issued for a year. Locked with select_for_update by the transaction
+    that issues receipts: a database sequence would leave gaps on rollback."""
+
+    year = models.PositiveSmallIntegerField("année", unique=True)
+    last_number = models.PositiveIntegerField("dernier numéro", default=0)
+
+    class Meta:
+        verbose_name = "compteur de reçus"
+        verbose_name_plural = "compteurs de reçus"
+
+    def __str__(self):
+        return f"{self.year} : {self.last_number}"
+
+
+class ReceiptQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ReceiptQuerySet":
+        return self.filter(cooperative__in=Cooperative.objects.visible_to(user))
+
+    def valid(self):
+        return self.filter(cancelled_at__isnull=True)
+
+
+# Fields fixed at issue: once a receipt exists they never change.
+ISSUED_FIELDS = [
+    "year",
+    "sequence",
+    "number",
+    "request_id",
+    "cooperative_id",
+    "donor_type",
+    "last_name",
+    "first_name",
+    "company_name",
+    "siren",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+    "amount",
+    "gift_date",
+    "summary_year",
+    "form",
+    "nature",
+    "payment_method",
+    "issued_at",
+    "issued_by_id",
+    "replaces_id",
+]
+
+
+class Receipt(models.Model):
+    """A tax receipt. Never edited nor deleted once issued; a correction is a cancellation and a
+    replacement with a new number."""
+
+    class EmailStatus(models.TextChoices):
+        NONE = "", "Non demandé"
+        PENDING = "pending", "En attente"
+        SENT = "sent", "Envoyé"
+        FAILED = "failed", "Échec"
+
+    year = models.PositiveSmallIntegerField("année d'émission")
+    sequence = models.PositiveIntegerField("numéro dans l'année")
+    number = models.CharField("numéro d'ordre", max_length=40, unique=True)
+    request = models.ForeignKey(
+        DonationRequest, on_delete=models.PROTECT, related_name="receipts", verbose_name="demande"
+    )
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="receipts", verbose_name="coopérative"
+    )
+    donor_type = models.CharField("type de donateur", max_length=20, choices=DonorType.choices)
+    last_name = models.CharField("nom", max_length=150, blank=True)
+    first_name = models.CharField("prénom", max_length=150, blank=True)
+    company_name = models.CharField("raison sociale", max_length=200, blank=True)
+    siren = models.CharField("SIREN", max_length=9, blank=True)
+    address = models.CharField("adresse", max_length=250)
+    postal_code = models.CharField("code postal", max_length=10)
+    city = models.CharField("commune", max_length=100)
+    country = models.CharField("pays", max_length=100)
+    email = models.EmailField("courriel", blank=True)
+    amount = models.DecimalField("montant", **amount_field)
+    gift_date = models.DateField("date du don", null=True, blank=True)
+    summary_year = models.PositiveSmallIntegerField("cumul de l'année", null=True, blank=True)
+    form = models.CharField("forme du don", max_length=20, choices=GiftForm.choices)
+    nature = models.CharField("nature du don", max_length=20, choices=GiftNature.choices)
+    payment_method = models.CharField(
+        "mode de versement", max_length=20, choices=PaymentMethod.choices, blank=True
+    )
+    issued_at = models.DateTimeField("émis le")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="émis par",
+    )
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        verbose_name="remplace le reçu",
+    )
+
+    # What may change after issue: the rendered file, the cancellation, the e-mail to the donor.
+    pdf = models.FileField("PDF", max_length=255, blank=True)
+    rendered_at = models.DateTimeField("PDF produit le", null=True, blank=True)
+    cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="annulé par",
+    )
+    cancel_reason = models.TextField("motif d'annulation", blank=True)
+    email_status = models.CharField(
+        "envoi au donateur", max_length=10, choices=EmailStatus.choices, blank=True, default=""
+    )
+    email_sent_at = models.DateTimeField("envoyé au donateur le", null=True, blank=True)
+    email_error = models.CharField("erreur d'envoi", max_length=250, blank=True)
+
+    objects = ReceiptQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "reçu fiscal"
+        verbose_name_plural = "reçus fiscaux"
+        ordering = ["year", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="receipt_unique_sequence")
+        ]
+
+    def __str__(self):
+        return self.number
+
+    def save(self, *args, **kwargs):
+        if self.pk and not self._state.adding:
+            stored = Receipt.objects.filter(pk=self.pk).values(*ISSUED_FIELDS).first()
+            if stored:
+                changed = [f for f in ISSUED_FIELDS if stored[f] != getattr(self, f)]
+                if changed:
+                    raise ValidationError(
+                        "Un reçu émis ne peut pas être modifié : annulez-le et émettez un reçu "
+                        "de remplacement."
+                    )
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Un reçu émis n'est jamais supprimé : il peut être annulé.")
+
+    @staticmethod
+    def format_number(year: int, sequence: int, prefix: str = "") -> str:
+        return f"{prefix}{year}-{sequence:06d}"
+
+    @property
+    def donor_name(self) -> str:
+        if self.donor_type == DonorType.ENTREPRISE:
+            return self.company_name
+        return " ".join(p for p in [self.first_name, self.last_name] if p)
+
+    @property
+    def is_company(self) -> bool:
+        return self.donor_type == DonorType.ENTREPRISE
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    @property
+    def date_label(self) -> str:
+        if self.summary_year:
+            return f"cumul {self.summary_year}"
+        from occe.core.formats import date_fr
+
+        return date_fr(self.gift_date)
+
+    def gifts(self) -> list[DonationLine]:
+        """The gifts this receipt covers (a replacement covers those of the cancelled one)."""
+        receipt = self
+        while receipt is not None:
+            lines = list(receipt.lines.all())
+            if lines:
+                return lines
+            receipt = receipt.replaces
+        return []
+
+    @property
+    def filename(self) -> str:
+        return f"recu-{self.number}.pdf"
+
+    def pdf_relative_path(self) -> str:
+        suffix = "-annule" if self.is_cancelled else ""
+        return f"private/finances/recus/{self.year}/{self.number}{suffix}.pdf"
+
+
+class RenderJob(models.Model):
+    """Progress of the rendering of a request's receipts, polled by the request's page.
+
+    The receipts' `pdf` field is the source of truth; `done` is a cached count for the page.
+    """
+
+    request = models.ForeignKey(
+        DonationRequest, on_delete=models.CASCADE, related_name="render_jobs"
+    )
+    total = models.PositiveIntegerField("reçus à produire", default=0)
+    done = models.PositiveIntegerField("reçus produits", default=0)
+    failed = models.PositiveIntegerField("lots en échec", default=0)
+    error = models.TextField("erreur", blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "production des PDF"
+        verbose_name_plural = "productions des PDF"
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.request} : {self.done}/{self.total}"
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 100
+
+    @property
+    def is_complete(self) -> bool:
+        return self.done >= self.total
+
+
+class TrousseMapping(models.Model):
+    """How the columns of the Trousse à projets export map to donor fields (remembered)."""
+
+    mapping = models.JSONField("correspondance des colonnes", default=dict)
+    updated_at = models.DateTimeField("modifiée le", auto_now=True)
+
+    class Meta:
+        verbose_name = "correspondance Trousse à projets"
+
+    def __str__(self):
+        return "Correspondance des colonnes de la Trousse à projets"
+
+    @classmethod
+    def get(cls) -> "TrousseMapping":
+        return cls.objects.order_by("pk").first() or cls.objects.create()
+
+
+class TrousseImport(models.Model):
+    """An uploaded Trousse à projets export, kept between the upload and the mapping step."""
+
+    headers = models.JSONField(default=list)
+    rows = models.JSONField(default=list)
+    filename = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    created_at = models.DateTimeField(default=timezone.now)
+    request = models.ForeignKey(
+        DonationRequest, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "import Trousse à projets"
+
+    def __str__(self):
+        return self.filename
+
+
+def gift_age_limit(today: datetime.date, months: int) -> datetime.date:
+    month = today.month - months
+    year = today.year
+    while month <= 0:
+        month += 12
+        year -= 1
+    day = min(today.day, 28)
+    return datetime.date(year, month, day)

@@ -1,0 +1,388 @@
+"""The receipt workflow: eligibility checks, submission, validation (numbering and issue),
+sending back, rejection, cancellation and replacement."""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from occe.core.models import Association
+
+from .models import (
+    DonationLine,
+    DonationRequest,
+    DonorType,
+    Receipt,
+    ReceiptCounter,
+    RenderJob,
+    gift_age_limit,
+)
+
+UNUSUAL_AMOUNT = Decimal("1500")
+
+
+class WorkflowError(Exception):
+    """An action that the request's state forbids; the message is shown to the user."""
+
+
+# --- Eligibility -----------------------------------------------------------------------------
+
+
+def line_problems(request: DonationRequest, lines: list[DonationLine] | None = None) -> dict:
+    """{line: [French messages]} for every line that cannot be receipted as it is."""
+    association = Association.get()
+    lines = list(request.lines.all()) if lines is None else lines
+    today = timezone.localdate()
+    oldest = gift_age_limit(today, association.receipt_max_age_months)
+    problems: dict[DonationLine, list[str]] = defaultdict(list)
+
+    totals: dict[tuple, Decimal] = defaultdict(Decimal)
+    for line in lines:
+        if line.amount is not None and line.date:
+            totals[(line.donor_key, line.date.year)] += line.amount
+
+    already = _already_receipted(lines)
+    for line in lines:
+        missing = line.missing_fields()
+        if missing:
+            problems[line].append("À compléter : " + ", ".join(missing) + ".")
+        siren_ok = line.siren.isdigit() and len(line.siren) == 9
+        if line.donor_type == DonorType.ENTREPRISE and line.siren and not siren_ok:
+            problems[line].append("Le SIREN compte 9 chiffres.")
+        if line.amount is not None and line.amount <= 0:
+            problems[line].append("Le montant doit être supérieur à zéro.")
+        if line.date:
+            if line.date > today:
+                problems[line].append("La date du don est dans le futur.")
+            elif line.date < oldest:
+                problems[line].append(
+                    f"Le don date de plus de {association.receipt_max_age_months} mois : "
+                    "il ne peut plus faire l'objet d'un reçu."
+                )
+        if (
+            line.amount
+            and line.amount > 0
+            and line.date
+            and association.receipt_min_amount
+            and totals[(line.donor_key, line.date.year)] < association.receipt_min_amount
+        ):
+            problems[line].append(
+                f"Les dons de ce donateur en {line.date.year} sont inférieurs au minimum de "
+                f"{_euros(association.receipt_min_amount)} fixé par l'association "
+                "(une participation aux activités de son enfant n'est pas un don)."
+            )
+        if line.pk in already:
+            problems[line].append(f"Ce don a déjà fait l'objet du reçu {already[line.pk]}.")
+    return dict(problems)
+
+
+def _euros(value) -> str:
+    from occe.core.formats import euros
+
+    return euros(value)
+
+
+def _already_receipted(lines: list[DonationLine]) -> dict[int, str]:
+    """Lines whose gift (same donor, date and amount) already has a valid receipt."""
+    dated = [line for line in lines if line.date and line.amount]
+    if not dated:
+        return {}
+    candidates = (
+        DonationLine.objects.filter(
+            Q(receipt__cancelled_at__isnull=True) | Q(receipt__replaced_by__isnull=False),
+            receipt__isnull=False,
+            date__in={line.date for line in dated},
+            amount__in={line.amount for line in dated},
+        )
+        .exclude(pk__in=[line.pk for line in dated if line.pk])
+        .select_related("receipt", "receipt__replaced_by")
+    )
+    index = {
+        (c.donor_key, c.date, c.amount): getattr(c.receipt, "replaced_by", c.receipt).number
+        for c in candidates
+    }
+    return {
+        line.pk: index[(line.donor_key, line.date, line.amount)]
+        for line in dated
+        if (line.donor_key, line.date, line.amount) in index
+    }
+
+
+def staff_warnings(request: DonationRequest, lines: list[DonationLine]) -> dict:
+    """{line: [warnings]}: what staff should look at before validating (not blocking)."""
+    warnings: dict[DonationLine, list[str]] = defaultdict(list)
+    for line in lines:
+        if line.amount and line.amount >= UNUSUAL_AMOUNT:
+            warnings[line].append(f"Montant inhabituel (≥ {_euros(UNUSUAL_AMOUNT)}).")
+    dated = [line for line in lines if line.date and line.amount]
+    if dated:
+        others = (
+            DonationLine.objects.filter(
+                date__in={line.date for line in dated},
+                amount__in={line.amount for line in dated},
+            )
+            .exclude(request=request)
+            .exclude(request__status=DonationRequest.Status.REJECTED)
+            .select_related("request")
+        )
+        index = defaultdict(list)
+        for other in others:
+            index[(other.donor_key, other.date, other.amount)].append(other.request_id)
+        for line in dated:
+            for request_id in index.get((line.donor_key, line.date, line.amount), []):
+                warnings[line].append(f"Même don dans la demande n° {request_id}.")
+    return dict(warnings)
+
+
+# --- Workflow --------------------------------------------------------------------------------
+
+
+def _notify_mandataires(request: DonationRequest, subject: str, template: str) -> None:
+    from cooperatives.models import Mandate
+
+    emails = list(
+        Mandate.objects.current()
+        .filter(cooperative=request.cooperative_id, user__is_active=True)
+        .values_list("user__email", flat=True)
+    )
+    if request.created_by.email not in emails and request.created_by.is_mandataire:
+        emails.append(request.created_by.email)
+    if not emails:
+        return
+    association = Association.get()
+    body = render_to_string(template, {"donation_request": request, "association": association})
+    transaction.on_commit(
+        lambda: send_mail(f"{association.short_name} — {subject}", body, None, emails)
+    )
+
+
+def submit(request: DonationRequest, user) -> None:
+    if not request.is_editable:
+        raise WorkflowError("Cette demande a déjà été soumise.")
+    if not request.certified:
+        raise WorkflowError(
+            "Certifiez que chaque don a été reçu sur le compte de la coopérative et n'a fait "
+            "l'objet d'aucune contrepartie."
+        )
+    lines = list(request.lines.all())
+    if not lines:
+        raise WorkflowError("La demande ne contient aucun don.")
+    if line_problems(request, lines):
+        raise WorkflowError("Certaines lignes sont à corriger : voir les messages sur les lignes.")
+    request.status = DonationRequest.Status.SUBMITTED
+    request.submitted_at = timezone.now()
+    request.save(update_fields=["status", "submitted_at"])
+
+
+def send_back(request: DonationRequest, user, reason: str) -> None:
+    if request.status != DonationRequest.Status.SUBMITTED:
+        raise WorkflowError("Seule une demande soumise peut être renvoyée pour correction.")
+    _decide(request, user, DonationRequest.Status.TO_CORRECT, reason)
+    _notify_mandataires(request, "demande de reçus à corriger", "finances/email/to_correct.txt")
+
+
+def reject(request: DonationRequest, user, reason: str) -> None:
+    if request.status not in (DonationRequest.Status.SUBMITTED, DonationRequest.Status.TO_CORRECT):
+        raise WorkflowError("Cette demande ne peut plus être rejetée.")
+    _decide(request, user, DonationRequest.Status.REJECTED, reason)
+    _notify_mandataires(request, "demande de reçus rejetée", "finances/email/rejected.txt")
+
+
+def _decide(request, user, status, reason) -> None:
+    if not reason.strip():
+        raise WorkflowError("Indiquez le motif.")
+    request.status = status
+    request.reason = reason.strip()
+    request.decided_at = timezone.now()
+    request.decided_by = user
+    request.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+
+
+def reserve_numbers(year: int, count: int) -> list[int]:
+    """A block of `count` consecutive sequence numbers for `year`.
+
+    Must run inside the transaction that creates the receipts: the counter row stays locked
+    until it commits, so concurrent validations wait instead of taking the same numbers, and a
+    rollback gives the numbers back (no gap).
+    """
+    ReceiptCounter.objects.get_or_create(year=year)
+    counter = ReceiptCounter.objects.select_for_update().get(year=year)
+    first = counter.last_number + 1
+    counter.last_number += count
+    counter.save(update_fields=["last_number"])
+    return list(range(first, first + count))
+
+
+def _group_lines(request: DonationRequest, lines: list[DonationLine]) -> list[list[DonationLine]]:
+    if not request.group_by_donor:
+        return [[line] for line in lines]
+    groups: dict[tuple, list[DonationLine]] = {}
+    for line in lines:
+        groups.setdefault((line.donor_key, line.date.year, line.form, line.nature), []).append(line)
+    return list(groups.values())
+
+
+def _receipt_from(group: list[DonationLine], **fields) -> Receipt:
+    first = group[0]
+    methods = {line.payment_method for line in group}
+    return Receipt(
+        donor_type=first.donor_type,
+        last_name=first.last_name,
+        first_name=first.first_name,
+        company_name=first.company_name,
+        siren=first.siren,
+        address=first.address,
+        postal_code=first.postal_code,
+        city=first.city,
+        country=first.country,
+        email=first.email,
+        amount=sum((line.amount for line in group), Decimal("0")),
+        gift_date=first.date if len(group) == 1 else None,
+        summary_year=first.date.year if len(group) > 1 else None,
+        form=first.form,
+        nature=first.nature,
+        payment_method=first.payment_method if len(methods) == 1 else "",
+        **fields,
+    )
+
+
+@transaction.atomic
+def validate(request_id: int, user) -> list[Receipt]:
+    """Issue the receipts of a submitted request, numbered in this transaction; the PDFs are
+    rendered (and e-mails sent) by background tasks after the commit."""
+    request = (
+        DonationRequest.objects.select_for_update().select_related("cooperative").get(pk=request_id)
+    )
+    if request.status != DonationRequest.Status.SUBMITTED:
+        raise WorkflowError("Seule une demande soumise peut être validée.")
+    lines = list(request.lines.all())
+    problems = line_problems(request, lines)
+    if problems:
+        raise WorkflowError("Certaines lignes ne peuvent pas faire l'objet d'un reçu.")
+    now = timezone.now()
+    year = timezone.localdate(now).year
+    groups = _group_lines(request, lines)
+    prefix = Association.get().receipt_number_prefix
+    # Without locking, concurrent validations could take the same numbers.
+    sequences = reserve_numbers(year, len(groups))
+    email_status = Receipt.EmailStatus.PENDING
+    receipts = []
+    for group, sequence in zip(groups, sequences, strict=True):
+        receipts.append(
+            _receipt_from(
+                group,
+                year=year,
+                sequence=sequence,
+                number=Receipt.format_number(year, sequence, prefix),
+                request=request,
+                cooperative=request.cooperative,
+                issued_at=now,
+                issued_by=user,
+                email_status=email_status if request.email_donors and group[0].email else "",
+            )
+        )
+    Receipt.objects.bulk_create(receipts)
+    if not receipts[0].pk:  # backends without RETURNING
+        by_number = dict(Receipt.objects.filter(request=request).values_list("number", "pk"))
+        for receipt in receipts:
+            receipt.pk = by_number[receipt.number]
+    for group, receipt in zip(groups, receipts, strict=True):
+        for line in group:
+            line.receipt = receipt
+    DonationLine.objects.bulk_update(lines, ["receipt"])
+    request.status = DonationRequest.Status.VALIDATED
+    request.decided_at = now
+    request.decided_by = user
+    request.reason = ""
+    request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    schedule_rendering(request, [r.pk for r in receipts])
+    _notify_mandataires(request, "reçus fiscaux émis", "finances/email/validated.txt")
+    return receipts
+
+
+def schedule_rendering(request: DonationRequest, receipt_ids: list[int]) -> RenderJob:
+    from . import tasks
+
+    job = RenderJob.objects.create(request=request, total=len(receipt_ids))
+    for start in range(0, len(receipt_ids), tasks.BATCH_SIZE):
+        batch = receipt_ids[start : start + tasks.BATCH_SIZE]
+        tasks.render_receipts.delay_on_commit(job.pk, batch)
+    if request.email_donors:
+        tasks.send_request_emails.delay_on_commit(request.pk)
+    return job
+
+
+@transaction.atomic
+def cancel(receipt_id: int, user, reason: str) -> Receipt:
+    """Cancel a receipt: it keeps its number; its PDF is re-rendered marked « ANNULÉ »."""
+    receipt = Receipt.objects.select_for_update().get(pk=receipt_id)
+    if receipt.is_cancelled:
+        raise WorkflowError("Ce reçu est déjà annulé.")
+    if not reason.strip():
+        raise WorkflowError("Indiquez le motif de l'annulation.")
+    receipt.cancelled_at = timezone.now()
+    receipt.cancelled_by = user
+    receipt.cancel_reason = reason.strip()
+    receipt.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    schedule_rendering(receipt.request, [receipt.pk])
+    return receipt
+
+
+@transaction.atomic
+def replace(receipt_id: int, user, reason: str, **changes) -> Receipt:
+    """Cancel a receipt and issue its replacement (new number) with corrected donor data."""
+    original = cancel(receipt_id, user, reason)
+    year = timezone.localdate().year
+    (sequence,) = reserve_numbers(year, 1)
+    fields = {
+        name: getattr(original, name)
+        for name in [
+            "donor_type",
+            "last_name",
+            "first_name",
+            "company_name",
+            "siren",
+            "address",
+            "postal_code",
+            "city",
+            "country",
+            "email",
+            "amount",
+            "gift_date",
+            "summary_year",
+            "form",
+            "nature",
+            "payment_method",
+        ]
+    }
+    fields.update({k: v for k, v in changes.items() if v not in (None, "")})
+    replacement = Receipt.objects.create(
+        year=year,
+        sequence=sequence,
+        number=Receipt.format_number(year, sequence, Association.get().receipt_number_prefix),
+        request=original.request,
+        cooperative_id=original.cooperative_id,
+        issued_at=timezone.now(),
+        issued_by=user,
+        replaces=original,
+        **fields,
+    )
+    schedule_rendering(original.request, [replacement.pk])
+    return replacement
+
+
+def amount_total(receipts) -> Decimal:
+    return receipts.aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
+def civil_year_bounds(year: int) -> tuple[datetime.datetime, datetime.datetime]:
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.datetime(year, 1, 1, tzinfo=tz),
+        datetime.datetime(year + 1, 1, 1, tzinfo=tz),
+    )

@@ -1,0 +1,318 @@
+"""Requests for receipts: the mandataire's draft and submission, the staff's decision."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Count, Sum
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from occe.accounts.access import require, role_required, secretariat_only
+from occe.core.spreadsheets import SpreadsheetError, write_xlsx, xlsx_response
+
+from .. import services
+from ..filters import RequestFilter
+from ..forms import ImportForm, LineFormSet, NewRequestForm, ReasonForm, RequestForm
+from ..imports import HEADERS, read_request_file
+from ..models import DonationLine, DonationRequest
+
+sees_receipts = role_required(lambda user: user.sees_everything or user.is_mandataire)
+PAGE_SIZE = 50
+
+
+def get_request(request, pk) -> DonationRequest:
+    queryset = DonationRequest.objects.visible_to(request.user).select_related(
+        "cooperative", "created_by", "decided_by"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def can_edit(user, donation_request) -> bool:
+    return donation_request.is_editable and (
+        user.is_secretariat or donation_request.cooperative.is_mandataire(user)
+    )
+
+
+@sees_receipts
+def request_list(request):
+    queryset = (
+        DonationRequest.objects.visible_to(request.user)
+        .select_related("cooperative")
+        .annotate(
+            line_count=Count("lines", distinct=True),
+            total=Sum("lines__amount"),
+        )
+    )
+    request_filter = RequestFilter(request.GET or None, queryset=queryset, user=request.user)
+    page = Paginator(request_filter.qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    counts = dict(
+        DonationRequest.objects.visible_to(request.user)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    context = {
+        "filter": request_filter,
+        "page": page,
+        "counts": [
+            (value, label, counts.get(value, 0)) for value, label in DonationRequest.Status.choices
+        ],
+    }
+    template = "finances/request_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template = "finances/includes/request_results.html"
+    return render(request, template, context)
+
+
+@sees_receipts
+def request_create(request):
+    require(request.user.is_mandataire or request.user.is_secretariat)
+    form = NewRequestForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        donation_request = DonationRequest.objects.create(
+            cooperative=form.cleaned_data["cooperative"], created_by=request.user
+        )
+        return redirect("finances:request_edit", pk=donation_request.pk)
+    return render(request, "finances/request_create.html", {"form": form})
+
+
+@sees_receipts
+def request_edit(request, pk):
+    donation_request = get_request(request, pk)
+    require(can_edit(request.user, donation_request))
+    form = RequestForm(request.POST or None, instance=donation_request, prefix="demande")
+    formset = LineFormSet(request.POST or None, instance=donation_request, prefix="lignes")
+    if request.method == "POST" and "ajouter" in request.POST:
+        # The form grows by one line and keeps what was typed (HTMX swaps the lines only).
+        formset = _grown(request.POST, donation_request)
+        template = "finances/includes/lines.html" if request.htmx else "finances/request_edit.html"
+        return render(request, template, _edit_context(donation_request, form, formset))
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            with transaction.atomic():
+                form.save()
+                next_position = donation_request.lines.count()
+                lines = formset.save(commit=False)
+                for line in formset.deleted_objects:
+                    line.delete()
+                for line in lines:
+                    if not line.pk:
+                        line.position = next_position
+                        next_position += 1
+                    line.save()
+            if "soumettre" in request.POST:
+                try:
+                    services.submit(donation_request, request.user)
+                except services.WorkflowError as exc:
+                    messages.error(request, str(exc))
+                    return redirect("finances:request_edit", pk=pk)
+                messages.success(request, "Demande soumise à l'association départementale.")
+                return redirect("finances:request_detail", pk=pk)
+            messages.success(request, "Brouillon enregistré : vous pourrez le compléter plus tard.")
+            return redirect("finances:request_edit", pk=pk)
+        messages.error(request, "Le formulaire contient des erreurs : voir les lignes signalées.")
+    return render(
+        request, "finances/request_edit.html", _edit_context(donation_request, form, formset)
+    )
+
+
+def _grown(data, donation_request):
+    data = data.copy()
+    total = int(data.get("lignes-TOTAL_FORMS", "0") or 0)
+    data["lignes-TOTAL_FORMS"] = str(total + 1)
+    data[f"lignes-{total}-country"] = "France"
+    data[f"lignes-{total}-donor_type"] = "particulier"
+    data[f"lignes-{total}-form"] = "don_manuel"
+    data[f"lignes-{total}-nature"] = "numeraire"
+    formset = LineFormSet(data, instance=donation_request, prefix="lignes")
+    formset.is_bound = True
+    formset.errors  # noqa: B018 - binds the forms so each keeps its typed values
+    for line_form in formset.forms:
+        line_form._errors = {}
+    return formset
+
+
+def _edit_context(donation_request, form, formset):
+    lines = list(donation_request.lines.all())
+    problems = services.line_problems(donation_request, lines)
+    return {
+        "donation_request": donation_request,
+        "form": form,
+        "formset": formset,
+        "problems": {line.pk: messages_ for line, messages_ in problems.items()},
+        "import_form": ImportForm(),
+    }
+
+
+@sees_receipts
+def request_detail(request, pk):
+    donation_request = get_request(request, pk)
+    lines = list(donation_request.lines.select_related("receipt"))
+    user = request.user
+    receipts = list(
+        donation_request.receipts.select_related("replaces", "cancelled_by").order_by("sequence")
+    )
+    context = {
+        "donation_request": donation_request,
+        "lines": lines,
+        "receipts": receipts,
+        "total": sum((line.amount or 0) for line in lines),
+        "can_edit": can_edit(user, donation_request),
+        "can_decide": user.is_secretariat
+        and donation_request.status == DonationRequest.Status.SUBMITTED,
+        "can_reject": user.is_secretariat
+        and donation_request.status
+        in (DonationRequest.Status.SUBMITTED, DonationRequest.Status.TO_CORRECT),
+        "job": donation_request.render_jobs.first(),
+        "reason_form": ReasonForm(),
+    }
+    problems = (
+        services.line_problems(donation_request, lines)
+        if donation_request.status
+        in (
+            DonationRequest.Status.DRAFT,
+            DonationRequest.Status.SUBMITTED,
+            DonationRequest.Status.TO_CORRECT,
+        )
+        else {}
+    )
+    context["problems"] = {line.pk: m for line, m in problems.items()}
+    if user.sees_everything:
+        warnings = services.staff_warnings(donation_request, lines)
+        context["warnings"] = {line.pk: m for line, m in warnings.items()}
+        context["history"] = (
+            DonationRequest.objects.filter(cooperative=donation_request.cooperative_id)
+            .exclude(pk=donation_request.pk)
+            .annotate(total=Sum("lines__amount"), line_count=Count("lines"))
+            .order_by("-created_at")[:10]
+        )
+    else:
+        context["warnings"] = {}
+        context["history"] = []
+    return render(request, "finances/request_detail.html", context)
+
+
+@sees_receipts
+def request_progress(request, pk):
+    donation_request = get_request(request, pk)
+    job = donation_request.render_jobs.first()
+    return render(
+        request,
+        "finances/includes/progress.html",
+        {"donation_request": donation_request, "job": job},
+    )
+
+
+@require_POST
+@sees_receipts
+def request_import(request, pk):
+    donation_request = get_request(request, pk)
+    require(can_edit(request.user, donation_request))
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "Choisissez un fichier .xlsx.")
+        return redirect("finances:request_edit", pk=pk)
+    try:
+        gifts, errors = read_request_file(form.cleaned_data["file"].read())
+    except SpreadsheetError as exc:
+        messages.error(request, str(exc))
+        return redirect("finances:request_edit", pk=pk)
+    if errors:
+        for error in errors[:20]:
+            messages.error(request, error)
+        messages.error(request, "Aucune ligne n'a été importée : corrigez le fichier.")
+        return redirect("finances:request_edit", pk=pk)
+    start = donation_request.lines.count()
+    DonationLine.objects.bulk_create(
+        DonationLine(request=donation_request, position=start + i, **gift)
+        for i, gift in enumerate(gifts)
+    )
+    messages.success(
+        request,
+        f"{len(gifts)} don{'s' if len(gifts) > 1 else ''} importé{'s' if len(gifts) > 1 else ''}.",
+    )
+    return redirect("finances:request_edit", pk=pk)
+
+
+@sees_receipts
+def import_template(request):
+    example = [
+        "Martin",
+        "Claire",
+        "",
+        "",
+        "3 rue des Lilas",
+        "92000",
+        "Nanterre",
+        "France",
+        "claire.martin@exemple.fr",
+        50,
+        "15/01/2025",
+        "Chèque",
+    ]
+    return xlsx_response(write_xlsx(list(HEADERS), [example], "Dons"), "modele-demande-recus.xlsx")
+
+
+@require_POST
+@sees_receipts
+def request_validate(request, pk):
+    donation_request = get_request(request, pk)
+    require(request.user.is_secretariat)
+    try:
+        receipts = services.validate(donation_request.pk, request.user)
+    except services.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Demande validée : {len(receipts)} reçu{'s' if len(receipts) > 1 else ''} émis, "
+            "PDF en cours de production.",
+        )
+    return redirect("finances:request_detail", pk=pk)
+
+
+def _decide(request, pk, action, done_message):
+    donation_request = get_request(request, pk)
+    require(request.user.is_secretariat)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Indiquez le motif.")
+        return redirect("finances:request_detail", pk=pk)
+    try:
+        with transaction.atomic():
+            action(donation_request, request.user, form.cleaned_data["reason"])
+    except services.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done_message)
+    return redirect("finances:request_detail", pk=pk)
+
+
+@require_POST
+@sees_receipts
+def request_send_back(request, pk):
+    return _decide(
+        request, pk, services.send_back, "Demande renvoyée au mandataire pour correction."
+    )
+
+
+@require_POST
+@sees_receipts
+def request_reject(request, pk):
+    return _decide(request, pk, services.reject, "Demande rejetée ; le mandataire est prévenu.")
+
+
+@require_POST
+@secretariat_only
+def request_rerender(request, pk):
+    """Render again whatever is missing (after a failed batch)."""
+    donation_request = get_request(request, pk)
+    missing = [r.pk for r in donation_request.receipts.all() if r.pdf.name != r.pdf_relative_path()]
+    if missing:
+        services.schedule_rendering(donation_request, missing)
+        messages.success(request, f"{len(missing)} PDF relancé(s).")
+    else:
+        messages.info(request, "Tous les PDF sont déjà produits.")
+    return redirect("finances:request_detail", pk=pk)
