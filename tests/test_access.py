@@ -182,3 +182,33 @@ def test_signup_is_closed(client, db):
 def test_admin_needs_superuser(world, client):
     client.force_login(world.users["secretariat"])
     assert client.get("/admin/").status_code == 302
+
+
+# Donation receipts. The World holds no request, so an id that exists nowhere shows that a
+# reader gets a 404 (not a 500) and a forbidden role a 403; tests/finances/test_access_receipts.py
+# walks the same URLs with real requests of both cooperatives.
+RECEIPT_READERS_MISSING = expect(404, enseignant=403)
+ROUTES += [
+    Route("finances:request_list", expect(200, enseignant=403)),
+    Route(
+        "finances:request_create",
+        expect(secretariat=200, mandataire=200, autre_mandataire=200),
+    ),
+    Route("finances:import_template", expect(200, enseignant=403)),
+    Route("finances:request_detail", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}),
+    Route("finances:request_edit", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}),
+    Route("finances:request_progress", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}),
+    Route("finances:request_zip", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}),
+    Route("finances:request_import", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
+    Route("finances:request_validate", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
+    Route("finances:request_send_back", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
+    Route("finances:request_reject", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
+    Route("finances:request_rerender", expect(403, secretariat=404), {"pk": "own_coop.pk"}, "post"),
+    Route("finances:receipt_pdf", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}),
+    Route("finances:receipt_cancel", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
+    Route("finances:receipt_email_retry", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
+    Route("finances:registers", STAFF_AND_BOARD),
+    Route("finances:registers_export", STAFF_AND_BOARD),
+    Route("finances:trousse_upload", SECRETARIAT),
+    Route("finances:trousse_mapping", expect(403, secretariat=404), {"pk": "own_coop.pk"}),
+]

@@ -73,7 +73,10 @@ def euros_in_words(value) -> str:
         unit = "d'euros"  # un million d'euros, deux milliards d'euros
     else:
         unit = "euros"
+    cents_text = f"{num2words(cents, lang='fr')} centime{'s' if cents > 1 else ''}"
+    if whole == 0 and cents:
+        return cents_text  # "cinquante centimes", not "zéro euro et cinquante centimes"
     text = f"{words} {unit}"
     if cents:
-        text += f" et {num2words(cents, lang='fr')} centime{'s' if cents > 1 else ''}"
+        text += f" et {cents_text}"
     return text

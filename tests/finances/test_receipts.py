@@ -1,0 +1,376 @@
+"""Validation, numbering, immutability, cancellation, rendering of the receipts."""
+
+import datetime
+import io
+import threading
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.sites import site
+from django.core.exceptions import ValidationError
+from django.db import connection, connections
+from django.test import RequestFactory
+from pypdf import PdfReader
+
+from finances import services, tasks
+from finances.models import DonationRequest, Receipt, ReceiptCounter, RenderJob
+from finances.registers import Period, figures, numbering_check
+from tests.accounts.factories import UserFactory
+from tests.finances.factories import (
+    DonationLineFactory,
+    DonationRequestFactory,
+    recent,
+    submitted_request,
+)
+
+MANDATORY_STATEMENTS = [
+    "Reçu au titre des dons à certains organismes d'intérêt général",
+    "Articles 200, 238 bis et 978 du code général des impôts",
+    "Numéro d'ordre du reçu",
+    "Bénéficiaire des versements",
+    "Association ou fondation reconnue d'utilité publique par décret en date du",
+    "publié au Journal officiel du",
+    "Œuvre ou organisme d'intérêt général",
+    "Donateur",
+    "Le bénéficiaire reconnaît avoir reçu au titre des dons et versements ouvrant droit à "
+    "réduction d'impôt, la somme de :",
+    "Somme en toutes lettres :",
+    "Date du versement ou du don :",
+    "Le bénéficiaire certifie sur l'honneur que les dons et versements qu'il reçoit ouvrent "
+    "droit à la réduction d'impôt prévue à l'article :",
+    "200 du CGI",
+    "238 bis du CGI",
+    "978 du CGI",
+    "Forme du don :",
+    "Acte authentique",
+    "Acte sous seing privé",
+    "Déclaration de don manuel",
+    "Nature du don :",
+    "Numéraire",
+    "Titres de sociétés cotés",
+    "En cas de don en numéraire, mode de versement du don :",
+    "Remise d'espèces",
+    "Chèque",
+    "Virement, prélèvement, carte bancaire",
+    "Date et signature",
+]
+
+
+def pdf_text(receipt: Receipt) -> str:
+    receipt.refresh_from_db()
+    with receipt.pdf.open("rb") as handle:
+        reader = PdfReader(io.BytesIO(handle.read()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    return " ".join(text.replace("\u2019", "'").split())
+
+
+def validate(request, user, capture):
+    with capture(execute=True):
+        return services.validate(request.pk, user)
+
+
+def test_validation_issues_consecutive_numbers_and_renders_pdfs(
+    association, secretary, django_capture_on_commit_callbacks
+):
+    association.receipt_number_prefix = "92-"
+    association.save()
+    first = submitted_request(lines=2)
+    second = submitted_request(lines=3)
+    year = datetime.date.today().year
+
+    receipts = validate(first, secretary, django_capture_on_commit_callbacks)
+    receipts += validate(second, secretary, django_capture_on_commit_callbacks)
+
+    assert [r.number for r in receipts] == [f"92-{year}-{n:06d}" for n in range(1, 6)]
+    assert ReceiptCounter.objects.get(year=year).last_number == 5
+    assert all(r.pdf for r in Receipt.objects.all())
+    job = RenderJob.objects.get(request=second)
+    assert (job.done, job.total) == (3, 3) and job.finished_at
+    first.refresh_from_db()
+    assert first.status == DonationRequest.Status.VALIDATED
+    assert numbering_check(year).ok
+
+
+def test_individual_receipt_has_every_mandatory_statement(
+    association, secretary, django_capture_on_commit_callbacks
+):
+    request = DonationRequestFactory(submitted=True)
+    DonationLineFactory(
+        request=request,
+        last_name="Lefèvre",
+        first_name="Anne-Sophie",
+        amount=Decimal("280.00"),
+        date=recent(10),
+    )
+    (receipt,) = validate(request, secretary, django_capture_on_commit_callbacks)
+
+    text = pdf_text(receipt)
+    for statement in MANDATORY_STATEMENTS:
+        assert statement in text, statement
+    assert "Cerfa n° 11580*05" in text
+    assert receipt.number in text
+    assert "*** 280,00 € ***" in text
+    assert "deux cent quatre-vingts euros" in text
+    assert "Lefèvre" in text and "Anne-Sophie" in text
+    assert "775671878" in text and "W922001234" in text
+    assert "☒ 200 du CGI" in text
+    assert "☒ Déclaration de don manuel" in text and "☒ Chèque" in text
+    assert "Marie Dupont" in text and "Présidente" in text
+
+
+def test_company_receipt_follows_cerfa_16216(
+    association, secretary, django_capture_on_commit_callbacks
+):
+    request = DonationRequestFactory(submitted=True)
+    DonationLineFactory(
+        request=request, company=True, company_name="Boulangerie Martin", amount=Decimal("1000")
+    )
+    (receipt,) = validate(request, secretary, django_capture_on_commit_callbacks)
+
+    text = pdf_text(receipt)
+    assert "Cerfa n° 16216*01" in text
+    assert (
+        "Reçu des dons et versements effectués par les entreprises au titre de l'article 238 bis "
+        "du code général des impôts" in text
+    )
+    assert "Boulangerie Martin" in text and "123456789" in text
+    assert "☒ 238 bis du CGI" in text and "☐ 200 du CGI" in text
+    assert "mille euros" in text
+
+
+def test_annual_summary_receipt_groups_a_donors_gifts(
+    association, secretary, django_capture_on_commit_callbacks
+):
+    request = DonationRequestFactory(submitted=True, group_by_donor=True)
+    day = recent(40)
+    for days, amount in [(0, "20.50"), (1, "30.00")]:
+        DonationLineFactory(
+            request=request,
+            last_name="Petit",
+            first_name="Luc",
+            amount=Decimal(amount),
+            date=day + datetime.timedelta(days=days) if day.month == 12 else day,
+        )
+    DonationLineFactory(request=request, last_name="Autre")
+    receipts = validate(request, secretary, django_capture_on_commit_callbacks)
+
+    assert len(receipts) == 2
+    summary = next(r for r in receipts if r.last_name == "Petit")
+    assert summary.amount == Decimal("50.50")
+    assert summary.summary_year == day.year and summary.gift_date is None
+    text = pdf_text(summary)
+    assert f"cumul {day.year}" in text
+    assert "cinquante euros et cinquante centimes" in text
+    assert "20,50 €" in text and "30,00 €" in text
+
+
+def test_a_receipt_is_never_edited_nor_deleted(
+    association, secretary, django_capture_on_commit_callbacks
+):
+    (receipt,) = validate(submitted_request(lines=1), secretary, django_capture_on_commit_callbacks)
+
+    receipt.amount = Decimal("1")
+    with pytest.raises(ValidationError):
+        receipt.save()
+    receipt.refresh_from_db()
+    receipt.number = "2025-999999"
+    with pytest.raises(ValidationError):
+        receipt.save()
+    with pytest.raises(ValidationError):
+        receipt.delete()
+    assert Receipt.objects.filter(pk=receipt.pk, amount=Decimal("150.00")).exists()
+
+    admin = site._registry[Receipt]
+    http_request = RequestFactory().get("/")
+    http_request.user = UserFactory(is_superuser=True, is_staff=True)
+    assert not admin.has_change_permission(http_request, receipt)
+    assert not admin.has_delete_permission(http_request, receipt)
+    assert not admin.has_add_permission(http_request)
+
+
+def test_cancellation_keeps_the_number_and_replacement_takes_a_new_one(
+    association, secretary, django_capture_on_commit_callbacks
+):
+    (receipt,) = validate(submitted_request(lines=1), secretary, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        replacement = services.replace(
+            receipt.pk, secretary, "Erreur sur le nom", last_name="Durand-Lemoine"
+        )
+
+    receipt.refresh_from_db()
+    assert receipt.is_cancelled and receipt.cancelled_by == secretary
+    assert receipt.cancel_reason == "Erreur sur le nom"
+    assert replacement.replaces == receipt
+    assert replacement.sequence == receipt.sequence + 1
+    assert replacement.last_name == "Durand-Lemoine" and replacement.amount == receipt.amount
+    cancelled_text = pdf_text(receipt)
+    assert "ANNULÉ" in cancelled_text and receipt.number in cancelled_text
+    assert replacement.number in cancelled_text
+    replacement_text = pdf_text(replacement)
+    assert f"remplace le reçu n° {receipt.number}" in replacement_text
+    assert "Durand-Lemoine" in replacement_text
+
+    period = Period("civile", receipt.year)
+    data = figures(period)
+    assert (data["issued"], data["cancelled"], data["replacements"]) == (2, 1, 1)
+    assert data["amount"] == Decimal("150.00") and data["declaration_count"] == 1
+    assert all(check.ok for check in data["numbering"])
+    with pytest.raises(services.WorkflowError):
+        services.cancel(receipt.pk, secretary, "encore")
+
+
+def test_a_failed_rendering_neither_consumes_nor_changes_a_number(
+    association, secretary, django_capture_on_commit_callbacks, monkeypatch
+):
+    def broken(receipts):
+        raise RuntimeError("WeasyPrint a planté")
+
+    monkeypatch.setattr(tasks, "render_pdfs", broken)
+    request = submitted_request(lines=2)
+    with pytest.raises(RuntimeError):
+        validate(request, secretary, django_capture_on_commit_callbacks)
+    numbers = list(Receipt.objects.values_list("number", flat=True))
+    assert len(numbers) == 2 and not Receipt.objects.exclude(pdf="").exists()
+    assert RenderJob.objects.get(request=request).failed == 1
+
+    monkeypatch.undo()
+    job = RenderJob.objects.get(request=request)
+    ids = list(Receipt.objects.values_list("pk", flat=True))
+    tasks.render_receipts(job.pk, ids)
+    tasks.render_receipts(job.pk, ids)  # a second run (a redelivered task) changes nothing
+    assert list(Receipt.objects.values_list("number", flat=True)) == numbers
+    assert ReceiptCounter.objects.get().last_number == 2
+    paths = list(Receipt.objects.values_list("pdf", flat=True))
+    assert all(paths) and len(set(paths)) == 2
+    pdf_dir = Receipt.objects.first().pdf.path.rsplit("/", 1)[0]
+    import os
+
+    assert sorted(os.listdir(pdf_dir)) == sorted(p.rsplit("/", 1)[1] for p in paths)
+    # A later validation continues the sequence with no gap.
+    more = validate(submitted_request(lines=1), secretary, django_capture_on_commit_callbacks)
+    assert more[0].sequence == 3
+
+
+def test_a_rolled_back_validation_leaves_no_gap(association, secretary, monkeypatch):
+    request = submitted_request(lines=2)
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("panne pendant l'émission")
+
+    monkeypatch.setattr(services, "schedule_rendering", fail)
+    with pytest.raises(RuntimeError):
+        services.validate(request.pk, secretary)
+    assert not Receipt.objects.exists()
+    assert not ReceiptCounter.objects.filter(last_number__gt=0).exists()
+    request.refresh_from_db()
+    assert request.status == DonationRequest.Status.SUBMITTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_validations_number_without_gap_or_duplicate(association):
+    """Eight threads validate eight requests at once. On PostgreSQL they really run in
+    parallel and the locked counter row serializes the numbering; SQLite serializes whole
+    write transactions, so there the same assertions hold because only one writer runs."""
+    secretary = UserFactory(secretariat=True)
+    requests = [submitted_request(lines=5) for _ in range(8)]
+    barrier = threading.Barrier(len(requests))
+    errors = []
+
+    def worker(request_id):
+        try:
+            barrier.wait(timeout=10)
+            for attempt in range(20):
+                try:
+                    services.validate(request_id, secretary)
+                    return
+                except Exception as exc:  # SQLite: "database is locked" → try again
+                    if connection.vendor == "postgresql" or "locked" not in str(exc):
+                        raise
+                    threading.Event().wait(0.05 * (attempt + 1))
+            raise AssertionError("verrou SQLite jamais obtenu")
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker, args=(r.pk,)) for r in requests]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert not errors, errors
+    year = datetime.date.today().year
+    sequences = sorted(Receipt.objects.filter(year=year).values_list("sequence", flat=True))
+    assert sequences == list(range(1, 41))
+    assert ReceiptCounter.objects.get(year=year).last_number == 40
+    # Each request got one block of consecutive numbers.
+    for request in requests:
+        own = sorted(Receipt.objects.filter(request=request).values_list("sequence", flat=True))
+        assert own == list(range(own[0], own[0] + 5))
+    assert numbering_check(year).ok
+
+
+def test_eligibility_rules_give_a_french_message_on_the_line(association):
+    association.receipt_min_amount = Decimal("30")
+    association.receipt_max_age_months = 12
+    association.save()
+    request = DonationRequestFactory()
+    future = DonationLineFactory(request=request, date=datetime.date.today().replace(year=2100))
+    old = DonationLineFactory(request=request, date=recent(400))
+    zero = DonationLineFactory(request=request, amount=Decimal("0"))
+    small = DonationLineFactory(request=request, amount=Decimal("10"))
+    incomplete = DonationLineFactory(request=request, address="", payment_method="")
+    fine = DonationLineFactory(request=request)
+
+    problems = services.line_problems(request)
+
+    assert "La date du don est dans le futur." in problems[future]
+    assert any("plus de 12 mois" in m for m in problems[old])
+    assert "Le montant doit être supérieur à zéro." in problems[zero]
+    assert any("inférieurs au minimum de 30,00" in m for m in problems[small])
+    assert problems[incomplete] == ["À compléter : adresse, mode de versement."]
+    assert fine not in problems
+    with pytest.raises(services.WorkflowError, match="lignes sont à corriger"):
+        services.submit(request, request.created_by)
+
+
+def test_a_gift_already_receipted_is_refused(
+    association, secretary, django_capture_on_commit_callbacks
+):
+    first = submitted_request(lines=1)
+    (receipt,) = validate(first, secretary, django_capture_on_commit_callbacks)
+    line = first.lines.get()
+    again = DonationRequestFactory()
+    DonationLineFactory(
+        request=again,
+        last_name=line.last_name.upper(),
+        first_name=line.first_name,
+        date=line.date,
+        amount=line.amount,
+    )
+    (problem,) = services.line_problems(again).values()
+    assert problem == [f"Ce don a déjà fait l'objet du reçu {receipt.number}."]
+
+
+def test_staff_warnings_flag_unusual_amounts_and_duplicates(association):
+    first = submitted_request(lines=1)
+    line = first.lines.get()
+    other = DonationRequestFactory()
+    duplicate = DonationLineFactory(
+        request=other, last_name=line.last_name, date=line.date, amount=line.amount
+    )
+    big = DonationLineFactory(request=other, amount=Decimal("5000"))
+    warnings = services.staff_warnings(other, [duplicate, big])
+    assert warnings[duplicate] == [f"Même don dans la demande n° {first.pk}."]
+    assert any("Montant inhabituel" in w for w in warnings[big])
+
+
+def test_submission_needs_the_certification(association):
+    request = DonationRequestFactory(certified=False)
+    DonationLineFactory(request=request)
+    with pytest.raises(services.WorkflowError, match="Certifiez"):
+        services.submit(request, request.created_by)
+    request.certified = True
+    services.submit(request, request.created_by)
+    assert request.status == DonationRequest.Status.SUBMITTED
