@@ -1,0 +1,197 @@
+"""Cooperatives' figures for `manage.py bench`, each with a baseline measured the same way.
+
+- the list page `/cooperatives/`: median server time and query count, against a minimal view
+  making one query, through the same middleware (this module doubles as the URLconf);
+- the Excel export of every cooperative, against openpyxl writing as many rows of plain values;
+- the import of a 6 250-row file, against openpyxl merely reading that file.
+
+The import runs last: it adds cooperatives, which would skew the other figures.
+"""
+
+import io
+import statistics
+import time
+
+from django.db import connection
+from django.http import HttpResponse
+from django.test import Client
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.urls import path
+from openpyxl import Workbook, load_workbook
+
+from cooperatives.models import Cooperative, uai_check_letter
+from occe.accounts.mfa import activate_totp
+from occe.accounts.models import Role, User
+from occe.core.models import SchoolYear
+from occe.core.spreadsheets import normalize_header, write_xlsx
+
+IMPORT_ROWS = 6250
+LIST_REQUESTS = 20
+BENCH_EMAIL = "bench-secretariat@occe92.test"
+
+
+def _n(value: float) -> str:
+    """146262 -> '146 262'."""
+    return f"{value:,.0f}".replace(",", " ")
+
+
+def minimal_view(request):
+    """The baseline: a view doing one query and returning a tiny response."""
+    return HttpResponse(str(Cooperative.objects.order_by("pk").values_list("pk", flat=True)[:1]))
+
+
+def _urlpatterns():
+    from occe.urls import urlpatterns
+
+    return [path("bench/minimal/", minimal_view), *urlpatterns]
+
+
+urlpatterns = _urlpatterns()
+
+
+def run(report) -> None:
+    year = SchoolYear.objects.current()
+    measure_list_page(report, _secretariat())
+    try:
+        from cooperatives import exchange
+
+        exchange.plan_import, exchange.apply_import, exchange.export_workbook  # noqa: B018
+        columns = list(exchange.COLUMNS)
+    except (ImportError, AttributeError) as exc:
+        reason = f"non mesuré : cooperatives.exchange incomplet ({exc})"
+        report("Export Excel de toutes les coopératives", reason, "—")
+        report(f"Import d'un fichier de {_n(IMPORT_ROWS)} lignes", reason, "—")
+        return
+    measure_export(report, exchange, columns, year)
+    measure_import(report, exchange, columns, year)
+
+
+def _secretariat() -> User:
+    user = User.objects.filter(email=BENCH_EMAIL).first()
+    if user is None:
+        user = User.objects.create_user(BENCH_EMAIL, role=Role.SECRETARIAT)
+    activate_totp(user)
+    return user
+
+
+def _timed_gets(client: Client, url: str) -> tuple[float, int]:
+    """(median milliseconds, queries of one request) for `url`, after a warm-up."""
+    for _ in range(2):
+        response = client.get(url)
+        if response.status_code != 200:
+            raise AssertionError(f"{url} a répondu {response.status_code}")
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    count = len(queries)  # now: the captured list is read lazily from the connection's log
+    durations = []
+    for _ in range(LIST_REQUESTS):
+        started = time.perf_counter()
+        client.get(url)
+        durations.append((time.perf_counter() - started) * 1000)
+    return statistics.median(durations), count
+
+
+def measure_list_page(report, user) -> None:
+    client = Client()
+    client.force_login(user)
+    # DEBUG off, as in production (debug mode keeps every query in memory).
+    with override_settings(
+        ROOT_URLCONF=__name__, DEBUG=False, ALLOWED_HOSTS=["testserver", "localhost"]
+    ):
+        page_ms, page_queries = _timed_gets(client, "/cooperatives/")
+        base_ms, base_queries = _timed_gets(client, "/bench/minimal/")
+    report(
+        f"Liste /cooperatives/ (médiane de {LIST_REQUESTS} requêtes, secrétariat)",
+        f"{page_ms:.1f} ms, {page_queries} requêtes SQL",
+        f"vue minimale à une requête : {base_ms:.1f} ms, {base_queries} requêtes SQL",
+    )
+
+
+def measure_export(report, exchange, columns, year) -> None:
+    count = Cooperative.objects.count()
+    started = time.perf_counter()
+    exchange.export_workbook(Cooperative.objects.all(), year)
+    elapsed = time.perf_counter() - started
+
+    started = time.perf_counter()
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Feuille")
+    sheet.append(columns)
+    for i in range(count):
+        sheet.append([f"valeur {i} {j}" if j % 2 else i + j for j in range(len(columns))])
+    workbook.save(io.BytesIO())
+    baseline = time.perf_counter() - started
+    report(
+        f"Export Excel de toutes les coopératives ({_n(count)} lignes)",
+        f"{elapsed:.2f} s ({_n(count / elapsed)} lignes/s)",
+        f"openpyxl seul, valeurs brutes : {baseline:.2f} s ({_n(count / baseline)} lignes/s)",
+    )
+
+
+def import_file(exchange, columns, year, rows: int) -> bytes:
+    """A file of `rows` new cooperatives, shaped like the export (cloned with new numbers, UAIs).
+
+    The rows are copied from an export of existing cooperatives, so every column holds what the
+    application itself writes; only the identifying columns change.
+    """
+    sample_queryset = Cooperative.objects.active().order_by("pk")[:50]
+    exported = load_workbook(
+        io.BytesIO(exchange.export_workbook(sample_queryset, year)), read_only=True
+    )
+    sheet_rows = list(exported.worksheets[0].iter_rows(values_only=True))
+    exported.close()
+    header, samples = [normalize_header(h) for h in sheet_rows[0]], sheet_rows[1:]
+    order = [
+        header.index(normalize_header(c)) if normalize_header(c) in header else None
+        for c in columns
+    ]
+    keys = [normalize_header(c) for c in columns]
+
+    def find(*words):
+        return next((i for i, key in enumerate(keys) if any(w in key for w in words)), None)
+
+    number_col, uai_col, name_col = (
+        find("numero"),
+        find("uai"),
+        keys.index("nom") if "nom" in keys else None,
+    )
+    email_col = find("courriel")
+    result = []
+    for i in range(rows):
+        source = samples[i % len(samples)]
+        row = [source[j] if j is not None and j < len(source) else None for j in order]
+        digits = f"{9300000 + i:07d}"
+        if number_col is not None:
+            row[number_col] = f"99{i:05d}"
+        if uai_col is not None:
+            row[uai_col] = digits + uai_check_letter(digits)
+        if name_col is not None:
+            row[name_col] = f"École de l'import {i}"
+        if email_col is not None and row[email_col]:
+            row[email_col] = f"import.{i}@occe92.test"
+        result.append(row)
+    return write_xlsx(columns, result)
+
+
+def measure_import(report, exchange, columns, year) -> None:
+    data = import_file(exchange, columns, year, IMPORT_ROWS)
+
+    started = time.perf_counter()
+    workbook = load_workbook(io.BytesIO(data), read_only=True)
+    read = sum(1 for _ in workbook.worksheets[0].iter_rows(values_only=True)) - 1
+    workbook.close()
+    baseline = time.perf_counter() - started
+
+    before = Cooperative.objects.count()
+    started = time.perf_counter()
+    plan = exchange.plan_import(data, year)
+    planned = time.perf_counter() - started
+    result = exchange.apply_import(plan, user=None) or {}
+    elapsed = time.perf_counter() - started
+    created = Cooperative.objects.count() - before
+    report(
+        f"Import d'un fichier de {_n(read)} lignes (analyse + enregistrement)",
+        f"{elapsed:.2f} s ({_n(read / elapsed)} lignes/s ; dont analyse {planned:.2f} s ; "
+        f"{_n(created)} coopératives et {_n(result.get('mandataires', 0))} mandataires créés)",
+        f"lecture openpyxl seule : {baseline:.2f} s ({_n(read / baseline)} lignes/s)",
+    )
