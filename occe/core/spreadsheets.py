@@ -16,12 +16,13 @@ from django.conf import settings
 from django.http import HttpResponse
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import TYPE_STRING
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Font
 
 MAX_UNCOMPRESSED = 100 * 1024 * 1024
 MAX_RATIO = 200
 MAX_MEMBERS = 1000
+MAX_ROWS = 50_000
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and old .xls
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -78,10 +79,16 @@ def check_xlsx(data: bytes) -> None:
         raise SpreadsheetError("Ce fichier n'est pas un classeur Excel (.xlsx).")
 
 
-def read_xlsx(data: bytes, expected: Sequence[str], required: Iterable[str] = ()) -> Sheet:
+def read_xlsx(
+    data: bytes,
+    expected: Sequence[str],
+    required: Iterable[str] = (),
+    max_rows: int = MAX_ROWS,
+) -> Sheet:
     """Rows of the first sheet as dicts keyed by the expected header names.
 
-    Headers are matched without regard to case, accents or surrounding spaces.
+    Headers are matched without regard to case, accents or surrounding spaces. Every problem
+    is a SpreadsheetError with a French message; nothing else escapes.
     """
     check_xlsx(data)
     try:
@@ -103,6 +110,9 @@ def read_xlsx(data: bytes, expected: Sequence[str], required: Iterable[str] = ()
             if not key:
                 continue
             if key in by_key:
+                if by_key[key] in columns.values():
+                    # Two columns with one name: which one to read would be a guess.
+                    raise SpreadsheetError(f"La colonne « {by_key[key]} » apparaît deux fois.")
                 columns[index] = by_key[key]
             else:
                 unknown.append(str(cell))
@@ -116,6 +126,10 @@ def read_xlsx(data: bytes, expected: Sequence[str], required: Iterable[str] = ()
         for line, values in enumerate(rows, start=2):
             if values is None or all(v is None or str(v).strip() == "" for v in values):
                 continue
+            if len(result.rows) >= max_rows:
+                raise SpreadsheetError(
+                    f"Le fichier contient trop de lignes : au plus {max_rows} lignes de données."
+                )
             record = {name: None for name in expected}
             for index, name in columns.items():
                 record[name] = values[index] if index < len(values) else None
@@ -148,10 +162,16 @@ def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence], title: str = "F
 
 
 def _cell(sheet, value, font=None) -> WriteOnlyCell:
+    if isinstance(value, str):
+        # Control characters are not allowed in the XML of a sheet: openpyxl would refuse them.
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str):
         # Never a formula: openpyxl would otherwise store "=..." as one.
         cell.data_type = TYPE_STRING
+        if value.startswith(FORMULA_PREFIXES):
+            # Excel's leading apostrophe: the text stays text even when the cell is edited.
+            cell.quotePrefix = True
     if font:
         cell.font = font
     return cell
