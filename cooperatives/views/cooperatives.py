@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import F, OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from occe.accounts.access import require, role_required, secretariat_only, staff_only
@@ -68,10 +69,12 @@ def cooperative_list(request):
         "statuses": dict(Affiliation.Status.choices),
         "years": SchoolYear.objects.up_to_current(),
     }
-    template = "cooperatives/list.html"
-    if request.htmx and not request.htmx.boosted:
-        template = "cooperatives/includes/list_results.html"
-    return render(request, template, context)
+    partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
+    template = "cooperatives/includes/list_results.html" if partial else "cooperatives/list.html"
+    response = render(request, template, context)
+    # The same URL serves the page and its fragment: caches must tell them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @sees_cooperatives

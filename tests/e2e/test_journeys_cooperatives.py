@@ -255,11 +255,6 @@ def filtered_twice(page: Page):
     return page
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="htmx restores its snapshot of the page: the filters show the values of the first "
-    "load (fix: htmx-config historyCacheSize 0 + refreshOnHistoryMiss in templates/base.html)",
-)
 def test_back_shows_the_filters_of_the_results(filtered_twice: Page):
     page = filtered_twice
     page.go_back()
@@ -268,11 +263,6 @@ def test_back_shows_the_filters_of_the_results(filtered_twice: Page):
     expect(page.get_by_label("Type")).to_have_value("")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on a history cache miss htmx asks for the page with HX-History-Restore-Request and "
-    "the list answers with its partial only (fix in cooperatives/views/cooperatives.py)",
-)
 def test_back_after_a_history_cache_miss_shows_the_whole_page(filtered_twice: Page):
     page = filtered_twice
     # htmx keeps only the last 10 snapshots (and none once localStorage is full or cleared).
@@ -286,11 +276,6 @@ def test_back_after_a_history_cache_miss_shows_the_whole_page(filtered_twice: Pa
     expect(page.get_by_label("Recherche")).to_have_value("Colombes")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the browser reuses the list's htmx partial cached under the same URL: an unstyled "
-    "fragment (fix: Vary: HX-Request in cooperatives/views/cooperatives.py)",
-)
 def test_back_from_a_coop_shows_the_filtered_list(filtered_twice: Page):
     page = filtered_twice
     results_rows(page).first.get_by_role("link").first.click()
