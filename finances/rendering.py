@@ -5,6 +5,7 @@ layout), then each receipt's pages are written as its own PDF: per-document set-
 more than a page here. Each file is written atomically (temporary file, then rename).
 """
 
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -18,6 +19,7 @@ from occe.core.pdf import font_config
 from .models import GiftForm, GiftNature, PaymentMethod, Receipt
 
 TEMPLATE = "finances/pdf/receipts.html"
+logger = logging.getLogger(__name__)
 
 
 def _prepare(receipts: list[Receipt]) -> None:
