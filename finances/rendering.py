@@ -63,7 +63,13 @@ def render_receipts(receipts: list[Receipt]) -> dict[int, bytes]:
                 current = anchor_ids[anchor]
                 break
         pages_by_receipt.setdefault(current, []).append(page)
-    return {pk: document.copy(pages).write_pdf() for pk, pages in pages_by_receipt.items() if pk}
+    pdfs = {pk: document.copy(pages).write_pdf() for pk, pages in pages_by_receipt.items() if pk}
+    for receipt in receipts:
+        if receipt.pk not in pdfs:
+            # Its start was not found on any page of the batch: render it on its own.
+            logger.warning("Reçu %s rendu seul (ancre introuvable dans le lot)", receipt.number)
+            pdfs[receipt.pk] = render_one_bare(receipt)
+    return pdfs
 
 
 def render_one_bare(receipt: Receipt) -> bytes:
