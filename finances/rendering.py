@@ -54,7 +54,8 @@ def render_receipts(receipts: list[Receipt]) -> dict[int, bytes]:
         return {}
     html = receipts_html(receipts)
     document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=font_config())
-    anchor_ids = {f"recu-{r.pk}": r.pk for r in receipts}
+    # By number: a pk in a template is localized ("1 037") when USE_THOUSAND_SEPARATOR is on.
+    anchor_ids = {f"recu-{r.number}": r.pk for r in receipts}
     pages_by_receipt: dict[int, list] = {}
     current = None
     for page in document.pages:

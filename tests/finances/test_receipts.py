@@ -374,3 +374,16 @@ def test_submission_needs_the_certification(association):
     request.certified = True
     services.submit(request, request.created_by)
     assert request.status == DonationRequest.Status.SUBMITTED
+
+
+def test_a_batch_is_laid_out_once_and_split_per_receipt(
+    association, secretary, django_capture_on_commit_callbacks, caplog
+):
+    receipts = validate(submitted_request(lines=4), secretary, django_capture_on_commit_callbacks)
+    assert "rendu seul" not in caplog.text  # no receipt fell back to a document of its own
+    for receipt in receipts:
+        receipt.refresh_from_db()
+        with receipt.pdf.open("rb") as handle:
+            reader = PdfReader(io.BytesIO(handle.read()))
+        assert len(reader.pages) == 1
+        assert receipt.number in reader.pages[0].extract_text()
