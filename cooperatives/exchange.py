@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -23,8 +22,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from occe.accounts.invitations import send_invitation
 from occe.accounts.models import Role, User
+from occe.accounts.tasks import invite_users
 from occe.core.models import Association, SchoolYear
 from occe.core.spreadsheets import SpreadsheetError, normalize_header, read_xlsx, write_xlsx
 
@@ -522,9 +521,11 @@ def _appoint_mandataires(rows, cooperatives: dict, db: _Database, start_date, in
         bulk_create_with_history(
             created, Mandate, batch_size=500, default_user=invited_by, default_change_reason=reason
         )
-    for user in new_users.values():
-        # robust: the import is committed; one unreachable mailbox must not hide that.
-        transaction.on_commit(partial(send_invitation, user, invited_by=invited_by), robust=True)
+    if new_users:
+        # In the background: a first import of a department invites thousands of people.
+        invite_users.delay_on_commit(
+            [user.pk for user in new_users.values()], getattr(invited_by, "pk", None)
+        )
     return len(rows)
 
 

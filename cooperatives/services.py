@@ -1,9 +1,7 @@
 import datetime
 
-from django.db import transaction
-
-from occe.accounts.invitations import send_invitation
 from occe.accounts.models import Role, User
+from occe.accounts.tasks import invite_users
 
 from .models import Cooperative, Mandate
 
@@ -43,5 +41,5 @@ def appoint_mandataire(
             cooperative=cooperative, user=user, kind=kind, start_date=start_date
         )
     if created:
-        transaction.on_commit(lambda: send_invitation(user, invited_by=invited_by))
+        invite_users.delay_on_commit([user.pk], getattr(invited_by, "pk", None))
     return mandate

@@ -1,11 +1,26 @@
 """Strict test set-up: undefined template variables fail, warnings are errors (pyproject)."""
 
+import os
+
 import pytest
 
 from cooperatives.models import Affiliation
 from occe.core.models import SchoolYear
 from tests.accounts.factories import UserFactory
 from tests.cooperatives.factories import AffiliationFactory, CooperativeFactory, MandateFactory
+
+# The broker and queue of the tests that start a real worker. Set once, before Celery caches its
+# connection pool and queues (changing them later would silently send tasks elsewhere); the
+# queue is unique to this test process so parallel runs never take each other's tasks.
+BROKER_URL = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
+TEST_QUEUE = f"tests-{os.getpid()}"
+
+
+def pytest_configure(config):
+    from occe.celery import app
+
+    app.conf.broker_url = BROKER_URL
+    app.conf.task_default_queue = TEST_QUEUE
 
 
 class InvalidTemplateVariable(str):
@@ -27,9 +42,13 @@ def _strict_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
+    from django.core.cache import cache
+
     from occe.celery import app
 
     app.conf.task_always_eager = True
+    # allauth remembers used TOTP codes per user id in the cache; ids repeat between tests.
+    cache.clear()
 
 
 class World:
@@ -109,18 +128,18 @@ def celery_worker_process(transactional_db, settings, tmp_path):
     import os
     import subprocess
     import sys
-    import time
 
     import redis
 
     from occe.celery import app
 
-    broker = os.environ.get("CELERY_BROKER_URL") or "redis://127.0.0.1:6379/15"
+    broker = BROKER_URL
     try:
         redis.Redis.from_url(broker).ping()
     except redis.exceptions.ConnectionError as exc:
         raise AssertionError(f"Redis injoignable ({broker}) : lancez redis-server.") from exc
-    queue = f"test-{os.getpid()}-{time.monotonic_ns()}"
+    queue = TEST_QUEUE
+    redis.Redis.from_url(broker).delete(queue)  # nothing left over from an earlier run
     env = {
         **os.environ,
         "DATABASE_URL": _database_url(),
@@ -151,14 +170,11 @@ def celery_worker_process(transactional_db, settings, tmp_path):
         stderr=subprocess.STDOUT,
     )
     app.conf.task_always_eager = False
-    app.conf.broker_url = broker
-    app.conf.task_default_queue = queue
     settings.CELERY_TASK_ALWAYS_EAGER = False
     try:
         yield process
     finally:
         app.conf.task_always_eager = True
-        app.conf.task_default_queue = "celery"
         process.terminate()
         try:
             process.wait(timeout=20)

@@ -1,7 +1,7 @@
 from allauth.account.forms import default_token_generator
 from allauth.account.utils import user_pk_to_url_str
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -18,17 +18,27 @@ def invitation_link(user) -> str:
     return settings.SITE_URL + path
 
 
-def send_invitation(user, invited_by=None) -> None:
-    association = Association.get()
+def invitation_message(user, association: Association, invited_by=None) -> EmailMessage:
     context = {
         "user": user,
         "link": invitation_link(user),
         "association": association,
         "invited_by": invited_by,
     }
-    send_mail(
+    return EmailMessage(
         subject=f"{association.short_name} — votre accès à l'application de gestion",
-        message=render_to_string("accounts/email/invitation.txt", context),
-        from_email=None,
-        recipient_list=[user.email],
+        body=render_to_string("accounts/email/invitation.txt", context),
+        to=[user.email],
     )
+
+
+def send_invitations(users, invited_by=None) -> int:
+    """Send the invitations over one connection, the association read once."""
+    association = Association.get()
+    messages = [invitation_message(user, association, invited_by) for user in users]
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0
+
+
+def send_invitation(user, invited_by=None) -> None:
+    send_invitations([user], invited_by)

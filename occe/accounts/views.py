@@ -1,6 +1,5 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -8,6 +7,7 @@ from .access import secretariat_only
 from .forms import UserForm
 from .invitations import send_invitation
 from .models import User
+from .tasks import invite_users
 
 
 @secretariat_only
@@ -27,7 +27,7 @@ def user_invite(request):
         user = form.save(commit=False)
         user.set_unusable_password()
         user.save()
-        transaction.on_commit(lambda: send_invitation(user, invited_by=request.user))
+        invite_users.delay_on_commit([user.pk], request.user.pk)
         messages.success(request, f"Compte créé ; une invitation a été envoyée à {user.email}.")
         return redirect("accounts:list")
     return render(
