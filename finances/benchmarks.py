@@ -110,7 +110,7 @@ def run(report) -> None:
             )
             rss_before = _maxrss_mb()
 
-            sample = _request(cooperative, user, 12)
+            sample = _request(cooperative, user, 31)
             receipts = list(
                 Receipt.objects.filter(pk__in=[r.pk for r in services.validate(sample.pk, user)])
                 .select_related("cooperative")
