@@ -85,10 +85,7 @@ def test_staff_without_totp_reach_only_the_totp_setup(client, role):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"] == reverse("mfa_activate_totp")
-    # allauth asks for the password again before any change of the second factor.
-    response = client.get(reverse("mfa_activate_totp"))
-    assert response["Location"].startswith(reverse("account_reauthenticate"))
-    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    # Right after logging in, the set-up does not ask for the password again.
     page = client.get(reverse("mfa_activate_totp"))
     assert page.status_code == 200
     assert 'name="code"' in page.content.decode()
@@ -122,3 +119,10 @@ def test_totp_code_command_prints_the_current_code(capsys):
     user = UserFactory(secretariat=True, email="demo@exemple.fr")
     call_command("totp_code", "demo@exemple.fr")
     assert capsys.readouterr().out.strip() in {current_code(user), current_code(user, 1)}
+
+
+def test_changing_an_active_second_factor_asks_for_the_password_again(client):
+    user = UserFactory(secretariat=True)
+    client.force_login(user)  # no recent authentication record
+    response = client.get(reverse("mfa_deactivate_totp"))
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
