@@ -139,6 +139,9 @@ class Association(models.Model):
     receipt_max_age_months = models.PositiveSmallIntegerField(
         "ancienneté maximale d'un don (mois)", default=15
     )
+    receipt_unusual_amount = models.DecimalField(
+        "montant inhabituel d'un don (alerte au secrétariat)", default=Decimal("1500"), **money
+    )
     control_high_balance = models.DecimalField(
         "solde bancaire élevé (contrôle)", default=Decimal("15000"), **money
     )
