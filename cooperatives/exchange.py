@@ -501,7 +501,15 @@ def _appoint_mandataires(rows, cooperatives: dict, db: _Database, start_date, in
                 mandate.end_date = start_date - datetime.timedelta(days=1)
                 mandate.end_reason = f"Remplacé par {user}"
                 ended.append(mandate)
-        if not any(mandate.user_id == user.pk for mandate in current[coop.pk]):
+            elif mandate.kind != Mandate.Kind.PRINCIPAL and mandate.user_id == user.pk:
+                # The co-mandataire becomes principal: a new mandate (same rule as the service).
+                mandate.end_date = start_date - datetime.timedelta(days=1)
+                mandate.end_reason = "Devient mandataire principal"
+                ended.append(mandate)
+        if not any(
+            mandate.user_id == user.pk and mandate.kind == Mandate.Kind.PRINCIPAL
+            for mandate in current[coop.pk]
+        ):
             mandate = Mandate(
                 cooperative=coop, user=user, kind=Mandate.Kind.PRINCIPAL, start_date=start_date
             )

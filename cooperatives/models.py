@@ -210,6 +210,13 @@ class Mandate(models.Model):
         if self.end_date and self.end_date < self.start_date:
             raise ValidationError({"end_date": "La fin du mandat précède son début."})
 
+    def end(self, on: datetime.date, reason: str = "") -> None:
+        """Close the mandate on `on` (a dated event kept in the history)."""
+        self.end_date = on
+        self.end_reason = reason
+        self.full_clean(exclude=["cooperative", "user"])
+        self.save(update_fields=["end_date", "end_reason"])
+
 
 class AffiliationQuerySet(models.QuerySet):
     def visible_to(self, user):

@@ -30,12 +30,16 @@ def appoint_mandataire(
     elif user.role == Role.ENSEIGNANT:
         user.role = Role.MANDATAIRE
         user.save(update_fields=["role"])
-    previous = Mandate.objects.current(start_date).filter(cooperative=cooperative, kind=kind)
-    for mandate in previous.exclude(user=user):
-        mandate.end_date = start_date - datetime.timedelta(days=1)
-        mandate.end_reason = f"Remplacé par {user}"
-        mandate.save(update_fields=["end_date", "end_reason"])
-    mandate = Mandate.objects.current(start_date).filter(cooperative=cooperative, user=user).first()
+    day_before = start_date - datetime.timedelta(days=1)
+    current = Mandate.objects.current(start_date).filter(cooperative=cooperative)
+    for mandate in current.filter(kind=kind).exclude(user=user):
+        mandate.end(day_before, f"Remplacé par {user}")
+    mandate = None
+    for held in current.filter(user=user):
+        if held.kind == kind:
+            mandate = held
+        else:  # a co-mandataire who becomes principal (or the reverse) starts a new mandate
+            held.end(day_before, f"Devient {Mandate.Kind(kind).label.lower()}")
     if mandate is None:
         mandate = Mandate.objects.create(
             cooperative=cooperative, user=user, kind=kind, start_date=start_date

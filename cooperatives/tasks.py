@@ -1,5 +1,5 @@
 from celery import shared_task
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -34,19 +34,20 @@ def send_affiliation_reminders(batch_id: int) -> int:
     for mandate in mandates:
         by_coop.setdefault(mandate.cooperative, []).append(mandate.user.email)
     sent = 0
-    for cooperative, emails in by_coop.items():
-        body = render_to_string(
-            "cooperatives/email/reminder.txt",
-            {"coop": cooperative, "year": batch.school_year, "association": association},
-        )
-        send_mail(
-            f"{association.short_name} — affiliation {batch.school_year} de votre coopérative",
-            body,
-            None,
-            emails,
-        )
-        batch.reminded.add(cooperative)
-        sent += 1
+    with get_connection() as connection:  # one SMTP session for the whole batch
+        for cooperative, emails in by_coop.items():
+            body = render_to_string(
+                "cooperatives/email/reminder.txt",
+                {"coop": cooperative, "year": batch.school_year, "association": association},
+            )
+            EmailMessage(
+                f"{association.short_name} — affiliation {batch.school_year} de votre coopérative",
+                body,
+                to=emails,
+                connection=connection,
+            ).send()
+            batch.reminded.add(cooperative)
+            sent += 1
     batch.finished_at = timezone.now()
     batch.save(update_fields=["finished_at"])
     return sent

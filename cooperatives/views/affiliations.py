@@ -1,8 +1,13 @@
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from occe.accounts.access import require, secretariat_only, staff_or_board
@@ -120,7 +125,8 @@ def affiliation_reopen(request, pk, year):
 def affiliation_attestation(request, pk, year):
     cooperative, affiliation = _existing(request, pk, year)
     if not affiliation.is_validated:
-        raise Http404("Attestation disponible après validation.")
+        messages.info(request, "L'attestation sera disponible une fois l'affiliation validée.")
+        return redirect("cooperatives:affiliation", pk=cooperative.pk, year=year)
     pdf = render_pdf(
         "cooperatives/attestation.html",
         {"coop": cooperative, "affiliation": affiliation, "association": Association.get()},
@@ -189,10 +195,22 @@ def campaign(request):
 @secretariat_only
 def campaign_remind(request):
     year = get_year(request.POST.get("annee", ""))
-    batch = ReminderBatch.objects.create(school_year=year, created_by=request.user)
-    send_affiliation_reminders.delay_on_commit(batch.pk)
+    campaign_url = f"{reverse('cooperatives:campaign')}?annee={year.label}"
+    with transaction.atomic():
+        # Serialises concurrent clicks: one batch at a time per year.
+        SchoolYear.objects.select_for_update().get(pk=year.pk)
+        running = ReminderBatch.objects.filter(
+            school_year=year,
+            finished_at__isnull=True,
+            created_at__gte=timezone.now() - datetime.timedelta(hours=1),
+        )
+        if running.exists():
+            messages.info(request, "Une relance est déjà en cours d'envoi pour cette année.")
+            return redirect(campaign_url)
+        batch = ReminderBatch.objects.create(school_year=year, created_by=request.user)
+        send_affiliation_reminders.delay_on_commit(batch.pk)
     messages.success(
         request,
         "Les relances partent en arrière-plan vers les mandataires des coopératives non affiliées.",
     )
-    return redirect(f"{request.path.replace('relancer/', '')}?annee={year.label}")
+    return redirect(campaign_url)

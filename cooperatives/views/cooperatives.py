@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import F, OuterRef, Prefetch, Subquery
@@ -174,12 +175,11 @@ def mandate_end(request, pk, mandate_pk):
     mandate = get_object_or_404(cooperative.mandates.select_related("user"), pk=mandate_pk)
     form = EndMandateForm(request.POST or None, initial={"end_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["end_date"] < mandate.start_date:
-            form.add_error("end_date", "La fin du mandat précède son début.")
+        try:
+            mandate.end(form.cleaned_data["end_date"], form.cleaned_data["reason"])
+        except ValidationError as error:
+            form.add_error("end_date", error.message_dict["end_date"])
         else:
-            mandate.end_date = form.cleaned_data["end_date"]
-            mandate.end_reason = form.cleaned_data["reason"]
-            mandate.save(update_fields=["end_date", "end_reason"])
             messages.success(request, f"Mandat de {mandate.user} terminé.")
             return redirect("cooperatives:detail", pk=cooperative.pk)
     return render(

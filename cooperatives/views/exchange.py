@@ -51,6 +51,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        SchoolYear.objects.ensure_recent()
         years = SchoolYear.objects.up_to_current()
         self.fields["school_year"].queryset = years
         self.fields["school_year"].initial = SchoolYear.objects.current()

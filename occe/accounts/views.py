@@ -5,14 +5,19 @@ from django.views.decorators.http import require_POST
 
 from .access import secretariat_only
 from .forms import UserForm
-from .invitations import send_invitation
 from .models import User
 from .tasks import invite_users
 
 
+def manageable_users():
+    """Accounts the secretariat manages: every one but the superusers (the technical admins),
+    so that nobody can take over an administrator account by changing its e-mail."""
+    return User.objects.filter(is_superuser=False)
+
+
 @secretariat_only
 def user_list(request):
-    users = User.objects.order_by("last_name", "first_name", "email")
+    users = manageable_users().order_by("last_name", "first_name", "email")
     query = request.GET.get("q", "").strip()
     if query:
         users = users.filter(email__icontains=query) | users.filter(last_name__icontains=query)
@@ -37,7 +42,7 @@ def user_invite(request):
 
 @secretariat_only
 def user_edit(request, pk):
-    user = get_object_or_404(User, pk=pk)
+    user = get_object_or_404(manageable_users(), pk=pk)
     form = UserForm(request.POST or None, instance=user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -49,7 +54,14 @@ def user_edit(request, pk):
 @require_POST
 @secretariat_only
 def user_reinvite(request, pk):
-    user = get_object_or_404(User, pk=pk)
-    send_invitation(user, invited_by=request.user)
-    messages.success(request, f"Invitation renvoyée à {user.email}.")
+    user = get_object_or_404(manageable_users(), pk=pk)
+    if user.has_usable_password():
+        messages.info(
+            request,
+            f"{user.email} a déjà choisi son mot de passe : « Mot de passe oublié » sur la page "
+            "de connexion lui permet d'en choisir un nouveau.",
+        )
+    else:
+        invite_users.delay_on_commit([user.pk], request.user.pk)
+        messages.success(request, f"Invitation renvoyée à {user.email}.")
     return redirect("accounts:list")

@@ -20,21 +20,26 @@ class SchoolYearQuerySet(models.QuerySet):
         return year
 
     def up_to_current(self):
-        """Years that can be chosen in a year switch: every year up to the current one."""
+        """Years that can be chosen in a year switch: the recorded years up to the current one."""
+        today = timezone.localdate()
+        return self.filter(start_year__lte=today.year if today.month >= 9 else today.year - 1)
+
+    def ensure_recent(self) -> None:
+        """Record the current and previous years, so they can be chosen before any data."""
         current = self.current()
         self.get_or_create(start_year=current.start_year - 1)
-        return self.filter(start_year__lte=current.start_year)
 
-    def from_label(self, label: str) -> "SchoolYear | None":
-        """'2024-2025' -> SchoolYear, None if the label is malformed."""
+    def from_label(self, label: str, create: bool = False) -> "SchoolYear | None":
+        """'2024-2025' -> SchoolYear (created only if `create`), None if malformed or unknown."""
         try:
             first, second = (int(part) for part in str(label).strip().split("-"))
         except (TypeError, ValueError):
             return None
         if second != first + 1 or not 1990 <= first <= 2100:
             return None
-        year, _ = self.get_or_create(start_year=first)
-        return year
+        if create:
+            return self.get_or_create(start_year=first)[0]
+        return self.filter(start_year=first).first()
 
 
 class SchoolYear(models.Model):
@@ -213,7 +218,7 @@ def private_upload_path(instance, filename: str) -> str:
 
 
 def year_from_request(request) -> SchoolYear:
-    """The school year chosen with `?annee=2024-2025`, the current one otherwise."""
+    """The school year chosen with `?annee=2024-2025` (if recorded), the current one otherwise."""
     return (
         SchoolYear.objects.from_label(request.GET.get("annee", "")) or SchoolYear.objects.current()
     )

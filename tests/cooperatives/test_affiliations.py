@@ -108,7 +108,11 @@ def test_attestation_pdf_states_the_affiliation(world, client):
 def test_no_attestation_before_validation(world, client):
     AffiliationFactory(cooperative=world.own_coop, school_year=world.year.previous())
     client.force_login(world.users["mandataire"])
-    assert client.get(url("attestation", world.own_coop, world.year.previous())).status_code == 404
+    response = client.get(url("attestation", world.own_coop, world.year.previous()), follow=True)
+    assert response.redirect_chain[-1][0] == url(
+        "affiliation", world.own_coop, world.year.previous()
+    )
+    assert "disponible une fois l&#x27;affiliation validée" in response.content.decode()
 
 
 def test_another_mandataire_cannot_reach_the_affiliation(world, client):

@@ -270,3 +270,23 @@ def test_mandataire_role_is_kept_for_enseignant_promoted(world):
         start_date=datetime.date(2025, 1, 1),
     )
     assert User.objects.get(pk=teacher.pk).role == Role.MANDATAIRE
+
+
+def test_a_co_mandataire_promoted_principal_gets_a_principal_mandate(world):
+    from cooperatives.services import appoint_mandataire
+
+    co = MandateFactory(cooperative=world.own_coop, kind="co", user__email="co@exemple.fr")
+    appoint_mandataire(
+        world.own_coop,
+        email="co@exemple.fr",
+        first_name="",
+        last_name="",
+        kind="principal",
+        start_date=datetime.date(2025, 3, 1),
+    )
+    current = Mandate.objects.current(datetime.date(2025, 3, 1)).filter(cooperative=world.own_coop)
+    assert [(m.user.email, m.kind) for m in current] == [("co@exemple.fr", "principal")]
+    co.refresh_from_db()
+    assert co.end_date == datetime.date(2025, 2, 28)
+    world.own_mandate.refresh_from_db()
+    assert world.own_mandate.end_date == datetime.date(2025, 2, 28)

@@ -655,3 +655,24 @@ def test_export_view(world, login, year):
     assert list(rows[0]) == COLUMNS
     assert sorted(row[2] for row in rows[1:]) == ["École des Peupliers", "École des Tilleuls"]
     assert plan_import(response.content, year).counts["unchanged"] == 2
+
+
+def test_import_makes_a_co_mandataire_the_principal(world, year):
+    from cooperatives.models import Mandate
+    from tests.cooperatives.factories import MandateFactory
+
+    data = xlsx([line(1, email="co@exemple.fr")])
+    apply_import(plan_import(data, year))
+    coop = Cooperative.objects.get(number="930001")
+    first = Mandate.objects.get(cooperative=coop)
+    first.delete()  # start again with a principal and a co-mandataire
+    MandateFactory(cooperative=coop, user__email="principal@exemple.fr")
+    co = MandateFactory(cooperative=coop, kind="co", user=first.user)
+
+    apply_import(plan_import(data, year))
+    current = Mandate.objects.current().filter(cooperative=coop)
+    assert [(m.user.email, m.kind) for m in current] == [("co@exemple.fr", "principal")]
+    co.refresh_from_db()
+    assert co.end_date is not None
+    # The file now matches the database: re-importing it changes nothing.
+    assert plan_import(data, year).counts["unchanged"] == 1

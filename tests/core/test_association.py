@@ -80,6 +80,8 @@ def test_current_school_year_follows_the_date(today, label):
 def test_malformed_year_labels_are_ignored():
     assert SchoolYear.objects.from_label("2024-2026") is None
     assert SchoolYear.objects.from_label("n'importe quoi") is None
+    assert SchoolYear.objects.from_label("2024-2025") is None  # a GET never creates a year
+    assert SchoolYear.objects.from_label("2024-2025", create=True).start_year == 2024
     assert SchoolYear.objects.from_label("2024-2025").start_year == 2024
 
 

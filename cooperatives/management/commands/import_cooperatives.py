@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, file, year, dry_run, **options):
-        school_year = SchoolYear.objects.from_label(year)
+        school_year = SchoolYear.objects.from_label(year, create=True)
         if school_year is None:
             raise CommandError(
                 f"Année scolaire « {year} » invalide : attendu par exemple 2024-2025."
