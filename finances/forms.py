@@ -1,28 +1,13 @@
 from django import forms
 
 from cooperatives.models import Cooperative
+from occe.core.spreadsheets import clean_upload
 
-from .models import DonationLine, DonationRequest
+from .models import DONOR_FIELDS, DonationLine, DonationRequest
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-LINE_FIELDS = [
-    "donor_type",
-    "last_name",
-    "first_name",
-    "company_name",
-    "siren",
-    "address",
-    "postal_code",
-    "city",
-    "country",
-    "email",
-    "amount",
-    "date",
-    "payment_method",
-    "form",
-    "nature",
-]
+LINE_FIELDS = [*DONOR_FIELDS, "amount", "date", "payment_method", "form", "nature"]
 
 
 class RequestForm(forms.ModelForm):
@@ -37,6 +22,12 @@ class RequestForm(forms.ModelForm):
     class Meta:
         model = DonationRequest
         fields = ["group_by_donor", "email_donors", "certified"]
+
+    def __init__(self, *args, can_certify: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_certify:
+            # The certification is the mandataire's word: staff never tick it for them.
+            del self.fields["certified"]
 
 
 class NewRequestForm(forms.Form):
@@ -71,6 +62,9 @@ LineFormSet = forms.inlineformset_factory(
 class ImportForm(forms.Form):
     file = forms.FileField(label="Fichier Excel (.xlsx)")
 
+    def clean_file(self):
+        return clean_upload(self.cleaned_data["file"])
+
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label="Motif", widget=forms.Textarea(attrs={"rows": 3}))
@@ -100,8 +94,13 @@ class CancelForm(forms.Form):
 class RegisterForm(forms.Form):
     PERIODS = [("civile", "Année civile"), ("scolaire", "Année scolaire")]
     period = forms.ChoiceField(label="Période", choices=PERIODS, initial="civile")
-    year = forms.IntegerField(label="Année (civile, ou de début d'année scolaire)", min_value=2000)
+    year = forms.IntegerField(
+        label="Année (civile, ou de début d'année scolaire)", min_value=1990, max_value=2100
+    )
 
 
 class TrousseUploadForm(forms.Form):
     file = forms.FileField(label="Export de la Trousse à projets (.xlsx ou .csv)")
+
+    def clean_file(self):
+        return clean_upload(self.cleaned_data["file"])

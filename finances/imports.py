@@ -1,15 +1,12 @@
 """Gifts read from files: the request template (.xlsx) and the Trousse à projets export."""
 
-import csv
 import datetime
-import io
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from openpyxl import load_workbook
 
-from occe.core.spreadsheets import SpreadsheetError, check_xlsx, normalize_header, read_xlsx
+from occe.core.spreadsheets import normalize_header, read_table, read_xlsx
 
 from .models import DonationLine, DonorType, PaymentMethod
 
@@ -30,6 +27,8 @@ HEADERS = {
 }
 REQUIRED = ["Nom", "Adresse", "Code postal", "Commune", "Montant", "Date du don"]
 MAX_ROWS = 5000
+# Above the largest amount a receipt can hold (12 digits, 2 decimals).
+MAX_AMOUNT = Decimal(10**10)
 
 METHODS = {
     "especes": PaymentMethod.ESPECES,
@@ -53,6 +52,10 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+class AmountError(ValueError):
+    """An amount that reads as a number but cannot be a gift; the message is French."""
+
+
 def parse_amount(value) -> Decimal:
     if isinstance(value, int | float | Decimal):
         amount = Decimal(str(value))
@@ -60,6 +63,11 @@ def parse_amount(value) -> Decimal:
         text = _text(value).replace("€", "").replace("\u00a0", "").replace(" ", "")
         text = text.replace(",", ".")
         amount = Decimal(text)
+    # Decimal reads "NaN", "Infinity" and "1e20": none of them fits a receipt.
+    if not amount.is_finite():
+        raise AmountError(f"montant illisible « {_text(value)} »")
+    if abs(amount) >= MAX_AMOUNT:
+        raise AmountError(f"montant trop élevé « {_text(value)} » (moins de 10 milliards d'euros)")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -92,6 +100,9 @@ def gift_from_record(record: dict) -> tuple[dict, list[str]]:
         errors.append("le nom (ou la raison sociale) est vide")
     try:
         fields["amount"] = parse_amount(record.get("amount"))
+    except AmountError as exc:
+        errors.append(str(exc))
+        fields["amount"] = None
     except (InvalidOperation, ValueError):
         errors.append(f"montant illisible « {_text(record.get('amount'))} »")
         fields["amount"] = None
@@ -119,9 +130,7 @@ def gift_from_record(record: dict) -> tuple[dict, list[str]]:
 
 def read_request_file(data: bytes) -> tuple[list[dict], list[str]]:
     """Gifts of the request template; raises SpreadsheetError for an unreadable file."""
-    sheet = read_xlsx(data, list(HEADERS), required=REQUIRED)
-    if len(sheet.rows) > MAX_ROWS:
-        raise SpreadsheetError(f"Le fichier dépasse {MAX_ROWS} lignes.")
+    sheet = read_xlsx(data, list(HEADERS), required=REQUIRED, max_rows=MAX_ROWS)
     gifts, errors = [], []
     for line, record in sheet.rows:
         fields, problems = gift_from_record({HEADERS[k]: v for k, v in record.items()})
@@ -133,48 +142,12 @@ def read_request_file(data: bytes) -> tuple[list[dict], list[str]]:
 
 def read_any_table(data: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
     """Headers and rows of an .xlsx or .csv export whose columns we do not know in advance."""
-    if filename.lower().endswith(".csv"):
-        return _read_csv(data)
-    check_xlsx(data)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-        try:
-            first = next(workbook.worksheets[0].iter_rows(values_only=True), None)
-        finally:
-            workbook.close()
-    except Exception as exc:
-        raise SpreadsheetError("Le fichier est endommagé et ne peut pas être lu.") from exc
-    headers = [_text(h) for h in (first or ()) if _text(h)]
-    if not headers:
-        raise SpreadsheetError("La première ligne du fichier doit contenir les en-têtes.")
-    sheet = read_xlsx(data, headers, required=headers)
-    rows = [[_serialize(record[h]) for h in headers] for _, record in sheet.rows]
-    return headers, rows[:MAX_ROWS]
+    sheet = read_table(data, filename, expected=None, max_rows=MAX_ROWS)
+    rows = [[_serialize(record[h]) for h in sheet.headers] for _, record in sheet.rows]
+    return sheet.headers, rows
 
 
 def _serialize(value) -> str:
     if isinstance(value, datetime.datetime | datetime.date):
         return value.strftime("%d/%m/%Y")
     return _text(value)
-
-
-def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
-    if not data.strip():
-        raise SpreadsheetError("Le fichier est vide.")
-    if b"\x00" in data[:2048]:
-        raise SpreadsheetError("Ce fichier n'est pas un fichier CSV lisible.")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    sample = text[:4096]
-    delimiter = ";" if sample.count(";") >= sample.count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    rows = [row for row in reader if any(cell.strip() for cell in row)]
-    if len(rows) < 2:
-        raise SpreadsheetError("Le fichier ne contient aucune ligne de données.")
-    headers = [cell.strip() for cell in rows[0]]
-    body = [[cell.strip() for cell in row] + [""] * (len(headers) - len(row)) for row in rows[1:]]
-    return headers, body[:MAX_ROWS]
