@@ -2,14 +2,15 @@
 receipts issued on validation, their gapless numbering and the rendering jobs of their PDFs."""
 
 import datetime
-import unicodedata
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from cooperatives.models import Cooperative
+from occe.core.spreadsheets import normalize_header
 
 amount_field = {"max_digits": 12, "decimal_places": 2}
 
@@ -43,9 +44,25 @@ class Channel(models.TextChoices):
     TROUSSE = "trousse", "Trousse à projets"
 
 
+# Who gave: the same fields on a line, on its receipt and in the forms.
+DONOR_FIELDS = [
+    "donor_type",
+    "last_name",
+    "first_name",
+    "company_name",
+    "siren",
+    "address",
+    "postal_code",
+    "city",
+    "country",
+    "email",
+]
+
+
 def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKD", str(text or "")).encode("ascii", "ignore").decode()
-    return " ".join(text.casefold().replace("-", " ").split())
+    """A name compared between gifts: the header normalisation, and "Jean-Pierre" is
+    "Jean Pierre"."""
+    return normalize_header(str(text or "").replace("-", " "))
 
 
 class DonationRequestQuerySet(models.QuerySet):
@@ -86,6 +103,14 @@ class DonationRequest(models.Model):
         help_text="Pour les lignes qui ont un courriel.",
     )
     certified = models.BooleanField("attestation du mandataire", default=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="soumise par",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -106,6 +131,7 @@ class DonationRequest(models.Model):
     reason = models.TextField("motif", blank=True)
 
     objects = DonationRequestQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "demande de reçus"
@@ -118,6 +144,14 @@ class DonationRequest(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
+
+
+class DonationLineQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for line in objs:
+            line.donor_index = line.compute_donor_index()
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class DonationLine(models.Model):
@@ -159,6 +193,11 @@ class DonationLine(models.Model):
         related_name="lines",
         verbose_name="reçu",
     )
+    # The donor's normalised name (or SIREN): narrows the search for the same gift elsewhere.
+    donor_index = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+
+    objects = DonationLineQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["donor_index"])
 
     class Meta:
         verbose_name = "ligne de don"
@@ -167,6 +206,16 @@ class DonationLine(models.Model):
 
     def __str__(self):
         return f"{self.donor_name} — {self.amount}"
+
+    def save(self, *args, **kwargs):
+        self.donor_index = self.compute_donor_index()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "donor_index" not in update_fields:
+            kwargs["update_fields"] = [*update_fields, "donor_index"]
+        super().save(*args, **kwargs)
+
+    def compute_donor_index(self) -> str:
+        return str(self.donor_key[1])[:200]
 
     @property
     def donor_name(self) -> str:
@@ -206,6 +255,9 @@ class ReceiptCounter(models.Model):
 
     year = models.PositiveSmallIntegerField("année", unique=True)
     last_number = models.PositiveIntegerField("dernier numéro", default=0)
+    # Taken from the association's settings at the first issue of the year and kept all year:
+    # a change of setting mid-year must not break the year's series.
+    prefix = models.CharField("préfixe des numéros", max_length=20, blank=True)
 
     class Meta:
         verbose_name = "compteur de reçus"
@@ -215,12 +267,46 @@ class ReceiptCounter(models.Model):
         return f"{self.year} : {self.last_number}"
 
 
+IMMUTABLE_MESSAGE = (
+    "Un reçu émis ne peut pas être modifié : annulez-le et émettez un reçu de remplacement."
+)
+# What may change after issue: the rendered file, the e-mail to the donor, the cancellation.
+MUTABLE_FIELDS = {
+    "pdf",
+    "rendered_at",
+    "email_status",
+    "email_queued_at",
+    "email_sent_at",
+    "email_error",
+    "cancelled_at",
+    "cancelled_by",
+    "cancelled_by_id",
+    "cancel_reason",
+}
+
+
 class ReceiptQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ReceiptQuerySet":
         return self.filter(cooperative__in=Cooperative.objects.visible_to(user))
 
     def valid(self):
         return self.filter(cancelled_at__isnull=True)
+
+    # Bulk writes skip Receipt.save(): they are held to the same rule here.
+    def update(self, **kwargs):
+        if set(kwargs) - MUTABLE_FIELDS:
+            raise ValidationError(IMMUTABLE_MESSAGE)
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        if set(fields) - MUTABLE_FIELDS:
+            raise ValidationError(IMMUTABLE_MESSAGE)
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def delete(self):
+        raise ValidationError("Un reçu émis n'est jamais supprimé : il peut être annulé.")
+
+    delete.queryset_only = True
 
 
 # Fields fixed at issue: once a receipt exists they never change.
@@ -230,16 +316,7 @@ ISSUED_FIELDS = [
     "number",
     "request_id",
     "cooperative_id",
-    "donor_type",
-    "last_name",
-    "first_name",
-    "company_name",
-    "siren",
-    "address",
-    "postal_code",
-    "city",
-    "country",
-    "email",
+    *DONOR_FIELDS,
     "amount",
     "gift_date",
     "summary_year",
@@ -249,6 +326,7 @@ ISSUED_FIELDS = [
     "issued_at",
     "issued_by_id",
     "replaces_id",
+    "issuer",
 ]
 
 
@@ -304,6 +382,9 @@ class Receipt(models.Model):
         related_name="replaced_by",
         verbose_name="remplace le reçu",
     )
+    # The issuer as printed, frozen at issue (association, signatory, logo and signature copies,
+    # cooperative): a later change of settings never rewrites an issued receipt.
+    issuer = models.JSONField("émetteur à l'émission", default=dict, blank=True)
 
     # What may change after issue: the rendered file, the cancellation, the e-mail to the donor.
     pdf = models.FileField("PDF", max_length=255, blank=True)
@@ -321,10 +402,12 @@ class Receipt(models.Model):
     email_status = models.CharField(
         "envoi au donateur", max_length=10, choices=EmailStatus.choices, blank=True, default=""
     )
+    email_queued_at = models.DateTimeField("envoi demandé le", null=True, blank=True)
     email_sent_at = models.DateTimeField("envoyé au donateur le", null=True, blank=True)
     email_error = models.CharField("erreur d'envoi", max_length=250, blank=True)
 
     objects = ReceiptQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = "reçu fiscal"
@@ -343,10 +426,7 @@ class Receipt(models.Model):
             if stored:
                 changed = [f for f in ISSUED_FIELDS if stored[f] != getattr(self, f)]
                 if changed:
-                    raise ValidationError(
-                        "Un reçu émis ne peut pas être modifié : annulez-le et émettez un reçu "
-                        "de remplacement."
-                    )
+                    raise ValidationError(IMMUTABLE_MESSAGE)
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -369,6 +449,18 @@ class Receipt(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    EMAIL_STUCK_AFTER = datetime.timedelta(hours=1)
+
+    @property
+    def email_can_be_retried(self) -> bool:
+        """Failed, or still waiting an hour after it was asked for (a lost task)."""
+        if not self.email or self.is_cancelled:
+            return False
+        if self.email_status == self.EmailStatus.PENDING:
+            queued = self.email_queued_at or self.issued_at
+            return queued < timezone.now() - self.EMAIL_STUCK_AFTER
+        return bool(self.email_status)
 
     @property
     def date_label(self) -> str:

@@ -5,6 +5,7 @@ layout), then each receipt's pages are written as its own PDF: per-document set-
 more than a page here. Each file is written atomically (temporary file, then rename).
 """
 
+import datetime
 import logging
 import os
 import tempfile
@@ -13,7 +14,6 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from occe.core.models import Association
 from occe.core.pdf import font_config
 
 from .models import GiftForm, GiftNature, PaymentMethod, Receipt
@@ -22,8 +22,24 @@ TEMPLATE = "finances/pdf/receipts.html"
 logger = logging.getLogger(__name__)
 
 
+def _media_path(relative: str) -> str:
+    return str(Path(settings.MEDIA_ROOT) / relative) if relative else ""
+
+
+def issuer_view(issuer: dict) -> dict:
+    """The issuer frozen on a receipt, ready for the template (dates as dates, image paths as
+    absolute paths). Only this is printed: never the association's current settings."""
+    view = dict(issuer)
+    decree = issuer.get("decree_date") or ""
+    view["decree_date"] = datetime.date.fromisoformat(decree) if decree else None
+    view["logo_path"] = _media_path(issuer.get("logo", ""))
+    view["signature_path"] = _media_path(issuer.get("signature", ""))
+    return view
+
+
 def _prepare(receipts: list[Receipt]) -> None:
     for receipt in receipts:
+        receipt.issuer_view = issuer_view(receipt.issuer)
         gifts = receipt.gifts() if receipt.summary_year else []
         receipt.gift_list = gifts
         receipt.gift_methods = {g.payment_method for g in gifts} or {receipt.payment_method}
@@ -31,14 +47,10 @@ def _prepare(receipts: list[Receipt]) -> None:
         receipt.replacement_number = replacement.number if replacement else ""
 
 
-def receipts_html(receipts: list[Receipt], association: Association | None = None) -> str:
-    association = association or Association.get()
+def receipts_html(receipts: list[Receipt]) -> str:
     _prepare(receipts)
     context = {
         "receipts": receipts,
-        "association": association,
-        "logo_path": association.logo.path if association.logo else "",
-        "signature_path": association.signature.path if association.signature else "",
         "forms": GiftForm.choices,
         "natures": GiftNature.choices,
         "methods": PaymentMethod.choices,

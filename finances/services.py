@@ -2,28 +2,34 @@
 sending back, rejection, cancellation and replacement."""
 
 import datetime
+import hashlib
 from collections import defaultdict
 from decimal import Decimal
+from pathlib import Path
 
-from django.core.mail import send_mail
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.template.loader import render_to_string
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from occe.core.models import Association
 
 from .models import (
+    DONOR_FIELDS,
+    Channel,
     DonationLine,
     DonationRequest,
     DonorType,
+    PaymentMethod,
     Receipt,
     ReceiptCounter,
     RenderJob,
+    TrousseImport,
     gift_age_limit,
 )
 
-UNUSUAL_AMOUNT = Decimal("1500")
+ONLINE = PaymentMethod.VIREMENT
 
 
 class WorkflowError(Exception):
@@ -96,6 +102,7 @@ def _already_receipted(lines: list[DonationLine]) -> dict[int, str]:
         DonationLine.objects.filter(
             Q(receipt__cancelled_at__isnull=True) | Q(receipt__replaced_by__isnull=False),
             receipt__isnull=False,
+            donor_index__in={line.compute_donor_index() for line in dated},
             date__in={line.date for line in dated},
             amount__in={line.amount for line in dated},
         )
@@ -116,13 +123,16 @@ def _already_receipted(lines: list[DonationLine]) -> dict[int, str]:
 def staff_warnings(request: DonationRequest, lines: list[DonationLine]) -> dict:
     """{line: [warnings]}: what staff should look at before validating (not blocking)."""
     warnings: dict[DonationLine, list[str]] = defaultdict(list)
+    unusual = Association.get().receipt_unusual_amount
     for line in lines:
-        if line.amount and line.amount >= UNUSUAL_AMOUNT:
-            warnings[line].append(f"Montant inhabituel (≥ {_euros(UNUSUAL_AMOUNT)}).")
+        if unusual and line.amount and line.amount >= unusual:
+            warnings[line].append(f"Montant inhabituel (≥ {_euros(unusual)}).")
     dated = [line for line in lines if line.date and line.amount]
     if dated:
+        # Narrowed to the same donors: a date and an amount alone match thousands of lines.
         others = (
             DonationLine.objects.filter(
+                donor_index__in={line.compute_donor_index() for line in dated},
                 date__in={line.date for line in dated},
                 amount__in={line.amount for line in dated},
             )
@@ -143,22 +153,11 @@ def staff_warnings(request: DonationRequest, lines: list[DonationLine]) -> dict:
 
 
 def _notify_mandataires(request: DonationRequest, subject: str, template: str) -> None:
-    from cooperatives.models import Mandate
+    """E-mail the coop's mandataires after the commit, from a worker (never during the
+    request: an SMTP server that is slow or down must not slow or break the page)."""
+    from . import tasks
 
-    emails = list(
-        Mandate.objects.current()
-        .filter(cooperative=request.cooperative_id, user__is_active=True)
-        .values_list("user__email", flat=True)
-    )
-    if request.created_by.email not in emails and request.created_by.is_mandataire:
-        emails.append(request.created_by.email)
-    if not emails:
-        return
-    association = Association.get()
-    body = render_to_string(template, {"donation_request": request, "association": association})
-    transaction.on_commit(
-        lambda: send_mail(f"{association.short_name} — {subject}", body, None, emails)
-    )
+    tasks.notify_mandataires.delay_on_commit(request.pk, subject, template)
 
 
 def submit(request: DonationRequest, user) -> None:
@@ -176,7 +175,48 @@ def submit(request: DonationRequest, user) -> None:
         raise WorkflowError("Certaines lignes sont à corriger : voir les messages sur les lignes.")
     request.status = DonationRequest.Status.SUBMITTED
     request.submitted_at = timezone.now()
-    request.save(update_fields=["status", "submitted_at"])
+    request.submitted_by = user
+    request.save(update_fields=["status", "submitted_at", "submitted_by"])
+
+
+@transaction.atomic
+def import_trousse(
+    imported_id: int, cooperative, gifts: list[dict], user, mapping: dict | None = None
+) -> DonationRequest:
+    """Turn an uploaded Trousse à projets export into a request, submitted like any other (it
+    stays a draft if some lines need correcting). An export becomes one request only."""
+    from .models import TrousseMapping
+
+    # Locked: a double click must not create two requests with the same gifts.
+    imported = TrousseImport.objects.select_for_update().get(pk=imported_id)
+    if imported.request_id:
+        raise WorkflowError(
+            f"Ce fichier a déjà été importé dans la demande n° {imported.request_id}."
+        )
+    if mapping is not None:
+        saved = TrousseMapping.get()
+        saved.mapping = mapping
+        saved.save()
+    # The platform collected the gifts on the coop's account, which stands for the
+    # mandataire's certification.
+    request = DonationRequest.objects.create(
+        cooperative=cooperative, channel=Channel.TROUSSE, certified=True, created_by=user
+    )
+    # Gifts on the platform are paid online, by card, unless the export says otherwise.
+    gifts = [{**gift, "payment_method": gift.get("payment_method") or ONLINE} for gift in gifts]
+    bulk_create_with_history(
+        [DonationLine(request=request, position=i, **gift) for i, gift in enumerate(gifts)],
+        DonationLine,
+        default_user=user,
+    )
+    imported.request = request
+    imported.save(update_fields=["request"])
+    try:
+        with transaction.atomic():
+            submit(request, user)
+    except WorkflowError:
+        pass  # stays a draft: its page lists what to correct
+    return request
 
 
 def send_back(request: DonationRequest, user, reason: str) -> None:
@@ -203,19 +243,76 @@ def _decide(request, user, status, reason) -> None:
     request.save(update_fields=["status", "reason", "decided_at", "decided_by"])
 
 
-def reserve_numbers(year: int, count: int) -> list[int]:
-    """A block of `count` consecutive sequence numbers for `year`.
+def reserve_numbers(year: int, count: int) -> tuple[str, list[int]]:
+    """The year's number prefix and a block of `count` consecutive sequence numbers.
 
     Must run inside the transaction that creates the receipts: the counter row stays locked
     until it commits, so concurrent validations wait instead of taking the same numbers, and a
-    rollback gives the numbers back (no gap).
+    rollback gives the numbers back (no gap). The prefix is the one set at the year's first
+    issue, so a change of setting mid-year does not split the year's series.
     """
-    ReceiptCounter.objects.get_or_create(year=year)
+    ReceiptCounter.objects.get_or_create(
+        year=year, defaults={"prefix": Association.get().receipt_number_prefix}
+    )
     counter = ReceiptCounter.objects.select_for_update().get(year=year)
     first = counter.last_number + 1
     counter.last_number += count
     counter.save(update_fields=["last_number"])
-    return list(range(first, first + count))
+    return counter.prefix, list(range(first, first + count))
+
+
+ISSUER_FOLDER = "private/finances/emetteur"
+
+
+def _frozen_image(image) -> str:
+    """A copy of an image of the settings in the private receipts folder, named by its content:
+    the receipt keeps its logo and signature even if the settings' files change or go."""
+    if not image:
+        return ""
+    try:
+        with image.open("rb") as handle:
+            content = handle.read()
+    except OSError:
+        return ""
+    suffix = Path(image.name).suffix.lower()[:10]
+    relative = f"{ISSUER_FOLDER}/{hashlib.sha256(content).hexdigest()}{suffix}"
+    target = Path(settings.MEDIA_ROOT) / relative
+    if not target.exists():
+        from .rendering import store_atomically
+
+        store_atomically(relative, content)
+    return relative
+
+
+def issuer_snapshot(association: Association, cooperative) -> dict:
+    """Everything the receipt prints about its issuer, as it is at issue."""
+    return {
+        "name": association.name,
+        "short_name": association.short_name,
+        "siren": association.siren,
+        "rna": association.rna,
+        "address": association.address,
+        "postal_code": association.postal_code,
+        "city": association.city,
+        "objet": association.objet,
+        "status": association.status,
+        "decree_date": association.decree_date.isoformat() if association.decree_date else "",
+        "signatory_name": association.signatory_name,
+        "signatory_quality": association.signatory_quality,
+        "city_of_issue": association.city,
+        "logo": _frozen_image(association.logo),
+        "signature": _frozen_image(association.signature),
+        "cooperative_name": cooperative.name,
+        "cooperative_number": cooperative.number,
+    }
+
+
+def _check_issuer(association: Association) -> None:
+    if not (association.siren or association.rna):
+        raise WorkflowError(
+            "Renseignez le SIREN ou le RNA de l'association dans ses paramètres avant "
+            "d'émettre des reçus."
+        )
 
 
 def _group_lines(request: DonationRequest, lines: list[DonationLine]) -> list[list[DonationLine]]:
@@ -231,16 +328,7 @@ def _receipt_from(group: list[DonationLine], **fields) -> Receipt:
     first = group[0]
     methods = {line.payment_method for line in group}
     return Receipt(
-        donor_type=first.donor_type,
-        last_name=first.last_name,
-        first_name=first.first_name,
-        company_name=first.company_name,
-        siren=first.siren,
-        address=first.address,
-        postal_code=first.postal_code,
-        city=first.city,
-        country=first.country,
-        email=first.email,
+        **{name: getattr(first, name) for name in DONOR_FIELDS},
         amount=sum((line.amount for line in group), Decimal("0")),
         gift_date=first.date if len(group) == 1 else None,
         summary_year=first.date.year if len(group) > 1 else None,
@@ -260,6 +348,8 @@ def validate(request_id: int, user) -> list[Receipt]:
     )
     if request.status != DonationRequest.Status.SUBMITTED:
         raise WorkflowError("Seule une demande soumise peut être validée.")
+    association = Association.get()
+    _check_issuer(association)
     lines = list(request.lines.all())
     problems = line_problems(request, lines)
     if problems:
@@ -267,12 +357,12 @@ def validate(request_id: int, user) -> list[Receipt]:
     now = timezone.now()
     year = timezone.localdate(now).year
     groups = _group_lines(request, lines)
-    prefix = Association.get().receipt_number_prefix
     # Without locking, concurrent validations could take the same numbers.
-    sequences = reserve_numbers(year, len(groups))
-    email_status = Receipt.EmailStatus.PENDING
+    prefix, sequences = reserve_numbers(year, len(groups))
+    issuer = issuer_snapshot(association, request.cooperative)
     receipts = []
     for group, sequence in zip(groups, sequences, strict=True):
+        emailed = request.email_donors and group[0].email
         receipts.append(
             _receipt_from(
                 group,
@@ -283,10 +373,12 @@ def validate(request_id: int, user) -> list[Receipt]:
                 cooperative=request.cooperative,
                 issued_at=now,
                 issued_by=user,
-                email_status=email_status if request.email_donors and group[0].email else "",
+                issuer=issuer,
+                email_status=Receipt.EmailStatus.PENDING if emailed else "",
+                email_queued_at=now if emailed else None,
             )
         )
-    Receipt.objects.bulk_create(receipts)
+    bulk_create_with_history(receipts, Receipt, default_user=user)
     if not receipts[0].pk:  # backends without RETURNING
         by_number = dict(Receipt.objects.filter(request=request).values_list("number", "pk"))
         for receipt in receipts:
@@ -294,7 +386,7 @@ def validate(request_id: int, user) -> list[Receipt]:
     for group, receipt in zip(groups, receipts, strict=True):
         for line in group:
             line.receipt = receipt
-    DonationLine.objects.bulk_update(lines, ["receipt"])
+    bulk_update_with_history(lines, DonationLine, ["receipt"], default_user=user)
     request.status = DonationRequest.Status.VALIDATED
     request.decided_at = now
     request.decided_by = user
@@ -311,9 +403,8 @@ def schedule_rendering(request: DonationRequest, receipt_ids: list[int]) -> Rend
     job = RenderJob.objects.create(request=request, total=len(receipt_ids))
     for start in range(0, len(receipt_ids), tasks.BATCH_SIZE):
         batch = receipt_ids[start : start + tasks.BATCH_SIZE]
+        # Each e-mail to a donor is queued by the rendering task, once its PDF is stored.
         tasks.render_receipts.delay_on_commit(job.pk, batch)
-    if request.email_donors:
-        tasks.send_request_emails.delay_on_commit(request.pk)
     return job
 
 
@@ -336,22 +427,15 @@ def cancel(receipt_id: int, user, reason: str) -> Receipt:
 @transaction.atomic
 def replace(receipt_id: int, user, reason: str, **changes) -> Receipt:
     """Cancel a receipt and issue its replacement (new number) with corrected donor data."""
+    association = Association.get()
+    _check_issuer(association)
     original = cancel(receipt_id, user, reason)
     year = timezone.localdate().year
-    (sequence,) = reserve_numbers(year, 1)
+    prefix, (sequence,) = reserve_numbers(year, 1)
     fields = {
         name: getattr(original, name)
         for name in [
-            "donor_type",
-            "last_name",
-            "first_name",
-            "company_name",
-            "siren",
-            "address",
-            "postal_code",
-            "city",
-            "country",
-            "email",
+            *DONOR_FIELDS,
             "amount",
             "gift_date",
             "summary_year",
@@ -364,11 +448,13 @@ def replace(receipt_id: int, user, reason: str, **changes) -> Receipt:
     replacement = Receipt.objects.create(
         year=year,
         sequence=sequence,
-        number=Receipt.format_number(year, sequence, Association.get().receipt_number_prefix),
+        number=Receipt.format_number(year, sequence, prefix),
         request=original.request,
         cooperative_id=original.cooperative_id,
         issued_at=timezone.now(),
         issued_by=user,
+        # A replacement is a new document: it carries the issuer as it is today.
+        issuer=issuer_snapshot(association, original.cooperative),
         replaces=original,
         **fields,
     )

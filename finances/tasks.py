@@ -8,8 +8,8 @@ import logging
 import smtplib
 
 from celery import shared_task
-from django.core.mail import EmailMessage
-from django.db import OperationalError
+from django.core.mail import EmailMessage, send_mail
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -51,6 +51,13 @@ def render_batch(receipt_ids: list[int]) -> int:
         path = store_atomically(receipt.pdf_relative_path(), pdfs[receipt.pk])
         # A plain UPDATE: the file and its date are not issued fields.
         Receipt.objects.filter(pk=receipt.pk).update(pdf=path, rendered_at=now)
+        if (
+            receipt.email
+            and receipt.email_status == Receipt.EmailStatus.PENDING
+            and not receipt.is_cancelled
+        ):
+            # Queued only now that the PDF exists: a late PDF never leaves an e-mail waiting.
+            send_receipt_email.delay(receipt.pk)
     return len(receipts)
 
 
@@ -85,25 +92,8 @@ def update_progress(job_id: int) -> None:
     RenderJob.objects.filter(pk=job_id).update(**fields)
 
 
-@shared_task(autoretry_for=TRANSIENT, max_retries=3, retry_backoff=True)
-def send_request_emails(request_id: int) -> int:
-    """Queue one e-mail per receipt waiting to be sent; each send is rate-limited."""
-    ids = list(
-        Receipt.objects.filter(
-            request_id=request_id,
-            cancelled_at__isnull=True,
-            email_status__in=[Receipt.EmailStatus.PENDING, Receipt.EmailStatus.FAILED],
-        )
-        .exclude(email="")
-        .values_list("pk", flat=True)
-    )
-    for pk in ids:
-        send_receipt_email.delay(pk)
-    return len(ids)
-
-
-class PdfNotReady(Exception):
-    pass
+class EmailNotSent(Exception):
+    """Why a donor's e-mail is tried again later (PDF not produced yet, mail server error)."""
 
 
 @shared_task(
@@ -113,35 +103,87 @@ class PdfNotReady(Exception):
     default_retry_delay=20,
 )
 def send_receipt_email(self, receipt_id: int) -> str:
-    receipt = Receipt.objects.select_related("cooperative").get(pk=receipt_id)
-    if receipt.email_status == Receipt.EmailStatus.SENT or not receipt.email:
-        return receipt.email_status
-    if receipt.is_cancelled:
-        return receipt.email_status
-    if not receipt.pdf or needs_rendering(receipt):
-        raise self.retry(exc=PdfNotReady(receipt.number), countdown=10)
-    association = Association.get()
-    body = render_to_string(
-        "finances/email/donor.txt", {"receipt": receipt, "association": association}
-    )
-    message = EmailMessage(
-        f"{association.short_name} — votre reçu fiscal n° {receipt.number}",
-        body,
-        None,
-        [receipt.email],
-    )
-    with receipt.pdf.open("rb") as handle:
-        message.attach(receipt.filename, handle.read(), "application/pdf")
-    try:
-        message.send()
-    except EMAIL_TRANSIENT as exc:
-        Receipt.objects.filter(pk=receipt.pk).update(
-            email_status=Receipt.EmailStatus.FAILED, email_error=str(exc)[:250]
-        )
-        if self.request.retries < self.max_retries:
-            raise self.retry(exc=exc) from exc
+    """Send a receipt to its donor, once: a second run (a duplicate task, a retry after a
+    worker died) finds it sent and does nothing. Marked failed when the retries run out."""
+    outcome, error = _send_once(receipt_id)
+    if outcome != "retry":
+        return outcome
+    if self.request.retries >= self.max_retries:
+        Receipt.objects.filter(
+            pk=receipt_id,
+            email_status__in=[Receipt.EmailStatus.PENDING, Receipt.EmailStatus.FAILED],
+        ).update(email_status=Receipt.EmailStatus.FAILED, email_error=error[:250])
         return Receipt.EmailStatus.FAILED
-    Receipt.objects.filter(pk=receipt.pk).update(
-        email_status=Receipt.EmailStatus.SENT, email_sent_at=timezone.now(), email_error=""
+    raise self.retry(exc=EmailNotSent(error))
+
+
+def _send_once(receipt_id: int) -> tuple[str, str]:
+    """("sent" | "skipped" | "retry", error). The receipt's row stays locked while the message
+    is sent, so two concurrent runs cannot both send it; a rollback (worker killed) leaves it
+    waiting, never marked sent without being sent."""
+    with transaction.atomic():
+        receipt = (
+            Receipt.objects.select_for_update(of=("self",))
+            .select_related("cooperative")
+            .filter(pk=receipt_id)
+            .first()
+        )
+        waiting = (Receipt.EmailStatus.PENDING, Receipt.EmailStatus.FAILED)
+        if (
+            receipt is None
+            or receipt.email_status not in waiting
+            or not receipt.email
+            or receipt.is_cancelled
+        ):
+            return "skipped", ""
+        if not receipt.pdf or needs_rendering(receipt):
+            return "retry", f"Le PDF du reçu {receipt.number} n'a pas été produit."
+        association = Association.get()
+        body = render_to_string(
+            "finances/email/donor.txt", {"receipt": receipt, "association": association}
+        )
+        message = EmailMessage(
+            f"{association.short_name} — votre reçu fiscal n° {receipt.number}",
+            body,
+            None,
+            [receipt.email],
+        )
+        with receipt.pdf.open("rb") as handle:
+            message.attach(receipt.filename, handle.read(), "application/pdf")
+        try:
+            message.send()
+        except EMAIL_TRANSIENT as exc:
+            error = str(exc)
+        else:
+            Receipt.objects.filter(pk=receipt.pk).update(
+                email_status=Receipt.EmailStatus.SENT, email_sent_at=timezone.now(), email_error=""
+            )
+            return Receipt.EmailStatus.SENT, ""
+    # Visible on the page while the retries go on.
+    Receipt.objects.filter(pk=receipt_id).update(
+        email_status=Receipt.EmailStatus.FAILED, email_error=error[:250]
     )
-    return Receipt.EmailStatus.SENT
+    return "retry", error
+
+
+@shared_task(autoretry_for=EMAIL_TRANSIENT, max_retries=3, retry_backoff=True)
+def notify_mandataires(request_id: int, subject: str, template: str) -> int:
+    """Tell a request's mandataires (and its author, if a mandataire) about a decision."""
+    from cooperatives.models import Mandate
+
+    from .models import DonationRequest
+
+    request = DonationRequest.objects.select_related("created_by", "cooperative").get(pk=request_id)
+    emails = list(
+        Mandate.objects.current()
+        .filter(cooperative=request.cooperative_id, user__is_active=True)
+        .values_list("user__email", flat=True)
+    )
+    if request.created_by.email not in emails and request.created_by.is_mandataire:
+        emails.append(request.created_by.email)
+    if not emails:
+        return 0
+    association = Association.get()
+    body = render_to_string(template, {"donation_request": request, "association": association})
+    send_mail(f"{association.short_name} — {subject}", body, None, emails)
+    return len(emails)

@@ -1,11 +1,12 @@
 """Receipts: private downloads (one PDF, or a request's ZIP), cancellation, e-mail retries."""
 
-import io
+import tempfile
 import zipfile
 
 from django.contrib import messages
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from occe.accounts.access import require
@@ -15,6 +16,9 @@ from ..forms import CancelForm
 from ..models import Receipt
 from ..tasks import send_receipt_email
 from .requests import get_request, sees_receipts
+
+ZIP_IN_MEMORY = 5 * 1024 * 1024
+CHUNK = 64 * 1024
 
 
 def get_receipt(request, pk) -> Receipt:
@@ -27,7 +31,12 @@ def get_receipt(request, pk) -> Receipt:
 def receipt_pdf(request, pk):
     receipt = get_receipt(request, pk)
     if not receipt.pdf:
-        raise Http404("Le PDF de ce reçu est en cours de production.")
+        messages.info(
+            request,
+            f"Le PDF du reçu {receipt.number} est en cours de production : réessayez dans "
+            "quelques instants.",
+        )
+        return redirect("finances:request_detail", pk=receipt.request_id)
     return FileResponse(
         receipt.pdf.open("rb"),
         as_attachment=True,
@@ -41,16 +50,24 @@ def request_zip(request, pk):
     donation_request = get_request(request, pk)
     receipts = [r for r in donation_request.receipts.order_by("sequence") if r.pdf]
     if not receipts:
-        raise Http404("Aucun PDF n'est encore disponible.")
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        messages.info(
+            request, "Les PDF des reçus sont en cours de production : réessayez dans un instant."
+        )
+        return redirect("finances:request_detail", pk=donation_request.pk)
+    # Thousands of receipts: the archive goes to disk past a few megabytes, not to memory.
+    archive_file = tempfile.SpooledTemporaryFile(max_size=ZIP_IN_MEMORY)  # noqa: SIM115 - closed by FileResponse
+    with zipfile.ZipFile(archive_file, "w", zipfile.ZIP_DEFLATED) as archive:
         for receipt in receipts:
-            with receipt.pdf.open("rb") as handle:
-                archive.writestr(receipt.filename, handle.read())
-    response = HttpResponse(buffer.getvalue(), content_type="application/zip")
-    filename = f"recus-demande-{donation_request.pk}.zip"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+            with receipt.pdf.open("rb") as source, archive.open(receipt.filename, "w") as target:
+                while chunk := source.read(CHUNK):
+                    target.write(chunk)
+    archive_file.seek(0)
+    return FileResponse(
+        archive_file,
+        as_attachment=True,
+        filename=f"recus-demande-{donation_request.pk}.zip",
+        content_type="application/zip",
+    )
 
 
 @require_POST
@@ -88,7 +105,7 @@ def receipt_email_retry(request, pk):
         messages.error(request, "Ce reçu ne peut pas être envoyé par courriel.")
     else:
         Receipt.objects.filter(pk=receipt.pk).update(
-            email_status=Receipt.EmailStatus.PENDING, email_error=""
+            email_status=Receipt.EmailStatus.PENDING, email_error="", email_queued_at=timezone.now()
         )
         send_receipt_email.delay_on_commit(receipt.pk)
         messages.success(request, f"Envoi du reçu {receipt.number} relancé.")

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from simple_history.utils import bulk_create_with_history
 
 from occe.accounts.access import require, role_required, secretariat_only
 from occe.core.spreadsheets import SpreadsheetError, write_xlsx, xlsx_response
@@ -18,6 +19,8 @@ from ..models import DonationLine, DonationRequest
 
 sees_receipts = role_required(lambda user: user.sees_everything or user.is_mandataire)
 PAGE_SIZE = 50
+LINES_PER_PAGE = 100
+AUDIT_SIZE = 200
 
 
 def get_request(request, pk) -> DonationRequest:
@@ -82,7 +85,12 @@ def request_create(request):
 def request_edit(request, pk):
     donation_request = get_request(request, pk)
     require(can_edit(request.user, donation_request))
-    form = RequestForm(request.POST or None, instance=donation_request, prefix="demande")
+    form = RequestForm(
+        request.POST or None,
+        instance=donation_request,
+        prefix="demande",
+        can_certify=donation_request.cooperative.is_mandataire(request.user),
+    )
     formset = LineFormSet(request.POST or None, instance=donation_request, prefix="lignes")
     if request.method == "POST" and "ajouter" in request.POST:
         # The form grows by one line and keeps what was typed (HTMX swaps the lines only).
@@ -149,14 +157,32 @@ def _edit_context(donation_request, form, formset):
 @sees_receipts
 def request_detail(request, pk):
     donation_request = get_request(request, pk)
-    lines = list(donation_request.lines.select_related("receipt"))
     user = request.user
+    # Eligibility needs every line (totals per donor and year); only one page is shown.
+    lines = list(donation_request.lines.select_related("receipt"))
+    page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     receipts = list(
         donation_request.receipts.select_related("replaces", "cancelled_by").order_by("sequence")
     )
+    open_statuses = (
+        DonationRequest.Status.DRAFT,
+        DonationRequest.Status.SUBMITTED,
+        DonationRequest.Status.TO_CORRECT,
+    )
+    problems = (
+        services.line_problems(donation_request, lines)
+        if donation_request.status in open_statuses
+        else {}
+    )
+    warnings = services.staff_warnings(donation_request, lines) if user.sees_everything else {}
+    for line in page.object_list:
+        line.problems = problems.get(line, [])
+        line.warnings = warnings.get(line, [])
     context = {
         "donation_request": donation_request,
-        "lines": lines,
+        "lines": page.object_list,
+        "page": page,
+        "line_count": len(lines),
         "receipts": receipts,
         "total": sum((line.amount or 0) for line in lines),
         "can_edit": can_edit(user, donation_request),
@@ -167,31 +193,73 @@ def request_detail(request, pk):
         in (DonationRequest.Status.SUBMITTED, DonationRequest.Status.TO_CORRECT),
         "job": donation_request.render_jobs.first(),
         "reason_form": ReasonForm(),
+        "history": [],
+        "audit": [],
     }
-    problems = (
-        services.line_problems(donation_request, lines)
-        if donation_request.status
-        in (
-            DonationRequest.Status.DRAFT,
-            DonationRequest.Status.SUBMITTED,
-            DonationRequest.Status.TO_CORRECT,
-        )
-        else {}
-    )
-    context["problems"] = {line.pk: m for line, m in problems.items()}
     if user.sees_everything:
-        warnings = services.staff_warnings(donation_request, lines)
-        context["warnings"] = {line.pk: m for line, m in warnings.items()}
         context["history"] = (
             DonationRequest.objects.filter(cooperative=donation_request.cooperative_id)
             .exclude(pk=donation_request.pk)
             .annotate(total=Sum("lines__amount"), line_count=Count("lines"))
             .order_by("-created_at")[:10]
         )
-    else:
-        context["warnings"] = {}
-        context["history"] = []
+        context["audit"] = audit_trail(donation_request)
     return render(request, "finances/request_detail.html", context)
+
+
+def audit_trail(donation_request) -> list[dict]:
+    """Who changed what and when on the request and its lines, newest first (staff only)."""
+    request_records = list(
+        donation_request.history.select_related("history_user").order_by("history_date")
+    )
+    line_records = list(
+        DonationLine.history.filter(request_id=donation_request.pk)
+        .select_related("history_user")
+        .order_by("history_date")
+    )
+    events = _events(request_records, "Demande", DonationRequest) + _events(
+        line_records, "Ligne", DonationLine
+    )
+    events.sort(key=lambda e: e["date"], reverse=True)
+    return events[:AUDIT_SIZE]
+
+
+ACTIONS = {"+": "création", "~": "modification", "-": "suppression"}
+
+
+def _events(records, label, model) -> list[dict]:
+    """One event per history record, with the fields changed since the object's previous
+    record (computed here: diff_against would cost a query per record)."""
+    fields = [
+        f
+        for f in model._meta.concrete_fields
+        if f.editable and f.name not in {"id", "donor_index"} and not f.auto_created
+    ]
+    previous: dict = {}
+    events = []
+    for record in records:
+        before = previous.get(record.id)
+        changes = []
+        if before is not None:
+            changes = [
+                str(field.verbose_name)
+                for field in fields
+                if getattr(before, field.attname, None) != getattr(record, field.attname, None)
+            ]
+        previous[record.id] = record
+        if before is not None and not changes and record.history_type == "~":
+            continue
+        subject = label if label == "Demande" else f"{label} {getattr(record, 'last_name', '')}"
+        events.append(
+            {
+                "date": record.history_date,
+                "user": record.history_user,
+                "action": ACTIONS.get(record.history_type, record.history_type),
+                "subject": subject.strip(),
+                "changes": ", ".join(changes),
+            }
+        )
+    return events
 
 
 @sees_receipts
@@ -212,7 +280,8 @@ def request_import(request, pk):
     require(can_edit(request.user, donation_request))
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Choisissez un fichier .xlsx.")
+        for error in form.errors.get("file", ["Choisissez un fichier .xlsx."]):
+            messages.error(request, error)
         return redirect("finances:request_edit", pk=pk)
     try:
         gifts, errors = read_request_file(form.cleaned_data["file"].read())
@@ -225,9 +294,13 @@ def request_import(request, pk):
         messages.error(request, "Aucune ligne n'a été importée : corrigez le fichier.")
         return redirect("finances:request_edit", pk=pk)
     start = donation_request.lines.count()
-    DonationLine.objects.bulk_create(
-        DonationLine(request=donation_request, position=start + i, **gift)
-        for i, gift in enumerate(gifts)
+    bulk_create_with_history(
+        [
+            DonationLine(request=donation_request, position=start + i, **gift)
+            for i, gift in enumerate(gifts)
+        ],
+        DonationLine,
+        default_user=request.user,
     )
     messages.success(
         request,

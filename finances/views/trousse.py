@@ -2,17 +2,16 @@
 
 from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 
 from cooperatives.models import Cooperative
 from occe.accounts.access import secretariat_only
 from occe.core.spreadsheets import SpreadsheetError, normalize_header
 
+from .. import services
 from ..forms import TrousseUploadForm
 from ..imports import HEADERS, gift_from_record, read_any_table
-from ..models import Channel, DonationLine, DonationRequest, TrousseImport, TrousseMapping
+from ..models import DonationRequest, TrousseImport, TrousseMapping
 
 
 class MappingForm(forms.Form):
@@ -75,26 +74,24 @@ def trousse_mapping(request, pk):
                 errors.append(f"Ligne {number} : " + " ; ".join(problems) + ".")
             gifts.append(fields)
         if not errors:
-            with transaction.atomic():
-                saved.mapping = mapping
-                saved.save()
-                donation_request = DonationRequest.objects.create(
-                    cooperative=form.cleaned_data["cooperative"],
-                    channel=Channel.TROUSSE,
-                    status=DonationRequest.Status.SUBMITTED,
-                    certified=True,
-                    created_by=request.user,
-                    submitted_at=timezone.now(),
+            try:
+                donation_request = services.import_trousse(
+                    imported.pk, form.cleaned_data["cooperative"], gifts, request.user, mapping
                 )
-                DonationLine.objects.bulk_create(
-                    DonationLine(request=donation_request, position=i, **gift)
-                    for i, gift in enumerate(gifts)
+            except services.WorkflowError as exc:
+                # A second click while the first was being saved.
+                messages.error(request, str(exc))
+                return redirect("finances:request_list")
+            if donation_request.status == DonationRequest.Status.SUBMITTED:
+                messages.success(
+                    request, f"{len(gifts)} dons de la Trousse à projets importés dans une demande."
                 )
-                imported.request = donation_request
-                imported.save(update_fields=["request"])
-            messages.success(
-                request, f"{len(gifts)} dons de la Trousse à projets importés dans une demande."
-            )
+            else:
+                messages.warning(
+                    request,
+                    f"{len(gifts)} dons importés dans une demande restée en brouillon : "
+                    "certaines lignes sont à corriger avant de la soumettre.",
+                )
             return redirect("finances:request_detail", pk=donation_request.pk)
     context = {
         "form": form,

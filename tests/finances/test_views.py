@@ -143,7 +143,7 @@ def test_staff_validate_and_everyone_in_scope_downloads(
     assert pdf.status_code == 200
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     archive = mandataire.get(reverse("finances:request_zip", args=[own_request.pk]))
-    names = zipfile.ZipFile(io.BytesIO(archive.content)).namelist()
+    names = zipfile.ZipFile(io.BytesIO(b"".join(archive.streaming_content))).namelist()
     assert sorted(names) == sorted(r.filename for r in receipts)
     progress = mandataire.get(reverse("finances:request_progress", args=[own_request.pk]))
     assert "2 / 2" in progress.content.decode() and "every 2s" not in progress.content.decode()

@@ -8,7 +8,7 @@ from tests.finances.factories import submitted_request
 
 
 @pytest.mark.celery_worker
-def test_a_real_worker_renders_every_pdf(celery_worker_process):
+def test_a_real_worker_renders_every_pdf(celery_worker_process, association):
     """Validation commits, the batches go through Redis to a separate worker process."""
     request = submitted_request(lines=30)
     receipts = services.validate(request.pk, UserFactory(secretariat=True))
