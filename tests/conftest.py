@@ -1,5 +1,6 @@
 """Strict test set-up: undefined template variables fail, warnings are errors (pyproject)."""
 
+import functools
 import os
 
 import pytest
@@ -77,6 +78,11 @@ class World:
             cooperative=self.other_coop, school_year=self.year, validated=True
         )
 
+    @functools.cached_property
+    def finance(self) -> "FinanceWorld":
+        """Receipt requests of the own coop, created on first use (only finance routes pay)."""
+        return FinanceWorld(self)
+
     def resolve(self, path: str):
         """'own_coop.pk' -> the value, '=text' -> 'text',, so tables of routes can name objects."""
         if path.startswith("="):
@@ -85,6 +91,69 @@ class World:
         for part in path.split("."):
             value = value[part] if isinstance(value, dict) else getattr(value, part)
         return value
+
+
+class FinanceWorld:
+    """A draft, a submitted and a validated request (one issued receipt with its PDF) of the
+    World's own coop, made by its mandataire, and an uploaded Trousse à projets export."""
+
+    def __init__(self, world: World):
+        from django.utils import timezone
+
+        from finances import services
+        from finances.models import DonationRequest, Receipt, TrousseImport
+        from finances.rendering import store_atomically
+        from occe.core.models import Association
+        from tests.finances.factories import DonationLineFactory, DonationRequestFactory
+
+        association = Association.get()
+        association.siren = "775671878"
+        association.save()
+        coop, mandataire = world.own_coop, world.users["mandataire"]
+        self.draft_request = DonationRequestFactory(cooperative=coop, created_by=mandataire)
+        DonationLineFactory(request=self.draft_request)
+        self.submitted_request = DonationRequestFactory(
+            cooperative=coop, created_by=mandataire, submitted=True
+        )
+        DonationLineFactory(request=self.submitted_request)
+        self.validated_request = DonationRequestFactory(
+            cooperative=coop, created_by=mandataire, status=DonationRequest.Status.VALIDATED
+        )
+        line = DonationLineFactory(request=self.validated_request)
+        now = timezone.now()
+        prefix, (sequence,) = services.reserve_numbers(now.year, 1)
+        self.receipt = Receipt.objects.create(
+            year=now.year,
+            sequence=sequence,
+            number=Receipt.format_number(now.year, sequence, prefix),
+            request=self.validated_request,
+            cooperative=coop,
+            donor_type=line.donor_type,
+            last_name=line.last_name,
+            first_name=line.first_name,
+            address=line.address,
+            postal_code=line.postal_code,
+            city=line.city,
+            country=line.country,
+            amount=line.amount,
+            gift_date=line.date,
+            form=line.form,
+            nature=line.nature,
+            payment_method=line.payment_method,
+            issued_at=now,
+            issued_by=world.users["secretariat"],
+            issuer=services.issuer_snapshot(association, coop),
+        )
+        line.receipt = self.receipt
+        line.save(update_fields=["receipt"])
+        path = store_atomically(self.receipt.pdf_relative_path(), b"%PDF-1.4 test")
+        Receipt.objects.filter(pk=self.receipt.pk).update(pdf=path, rendered_at=now)
+        self.trousse_import = TrousseImport.objects.create(
+            headers=["Nom", "Montant"],
+            rows=[["Roux", "25"]],
+            filename="trousse.csv",
+            created_by=world.users["secretariat"],
+        )
 
 
 @pytest.fixture

@@ -184,10 +184,17 @@ def test_admin_needs_superuser(world, client):
     assert client.get("/admin/").status_code == 302
 
 
-# Donation receipts. The World holds no request, so an id that exists nowhere shows that a
-# reader gets a 404 (not a 500) and a forbidden role a 403; tests/finances/test_access_receipts.py
-# walks the same URLs with real requests of both cooperatives.
-RECEIPT_READERS_MISSING = expect(404, enseignant=403)
+# Donation receipts, on the World's own coop: its mandataire and the staff read, the
+# secretariat decides, the board reads only, the other coop's mandataire gets a 404.
+RECEIPT_READERS = expect(
+    200, enseignant=403, autre_mandataire=404
+)  # secretariat, animation, administrateur, mandataire
+RECEIPT_EDITORS = expect(secretariat=200, mandataire=200, autre_mandataire=404)
+RECEIPT_DECIDERS = expect(secretariat=200, autre_mandataire=404)
+DRAFT = {"pk": "finance.draft_request.pk"}
+SUBMITTED = {"pk": "finance.submitted_request.pk"}
+VALIDATED = {"pk": "finance.validated_request.pk"}
+RECEIPT = {"pk": "finance.receipt.pk"}
 ROUTES += [
     Route("finances:request_list", expect(200, enseignant=403)),
     Route(
@@ -195,20 +202,20 @@ ROUTES += [
         expect(secretariat=200, mandataire=200, autre_mandataire=200),
     ),
     Route("finances:import_template", expect(200, enseignant=403)),
-    Route("finances:request_detail", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}),
-    Route("finances:request_edit", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}),
-    Route("finances:request_progress", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}),
-    Route("finances:request_zip", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}),
-    Route("finances:request_import", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
-    Route("finances:request_validate", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
-    Route("finances:request_send_back", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
-    Route("finances:request_reject", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
-    Route("finances:request_rerender", expect(403, secretariat=404), {"pk": "own_coop.pk"}, "post"),
-    Route("finances:receipt_pdf", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}),
-    Route("finances:receipt_cancel", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
-    Route("finances:receipt_email_retry", RECEIPT_READERS_MISSING, {"pk": "own_coop.pk"}, "post"),
+    Route("finances:request_detail", RECEIPT_READERS, VALIDATED),
+    Route("finances:request_edit", RECEIPT_EDITORS, DRAFT),
+    Route("finances:request_progress", RECEIPT_READERS, VALIDATED),
+    Route("finances:request_zip", RECEIPT_READERS, VALIDATED),
+    Route("finances:request_import", _post(RECEIPT_EDITORS), DRAFT, "post"),
+    Route("finances:request_validate", _post(RECEIPT_DECIDERS), SUBMITTED, "post"),
+    Route("finances:request_send_back", _post(RECEIPT_DECIDERS), SUBMITTED, "post"),
+    Route("finances:request_reject", _post(RECEIPT_DECIDERS), SUBMITTED, "post"),
+    Route("finances:request_rerender", _post(SECRETARIAT), VALIDATED, "post"),
+    Route("finances:receipt_pdf", RECEIPT_READERS, RECEIPT),
+    Route("finances:receipt_cancel", _post(RECEIPT_DECIDERS), RECEIPT, "post"),
+    Route("finances:receipt_email_retry", _post(RECEIPT_DECIDERS), RECEIPT, "post"),
     Route("finances:registers", STAFF_AND_BOARD),
     Route("finances:registers_export", STAFF_AND_BOARD),
     Route("finances:trousse_upload", SECRETARIAT),
-    Route("finances:trousse_mapping", expect(403, secretariat=404), {"pk": "own_coop.pk"}),
+    Route("finances:trousse_mapping", SECRETARIAT, {"pk": "finance.trousse_import.pk"}),
 ]
