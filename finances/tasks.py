@@ -121,20 +121,15 @@ def _send_once(receipt_id: int) -> tuple[str, str]:
     """("sent" | "skipped" | "retry", error). The receipt's row stays locked while the message
     is sent, so two concurrent runs cannot both send it; a rollback (worker killed) leaves it
     waiting, never marked sent without being sent."""
+    waiting = (Receipt.EmailStatus.PENDING, Receipt.EmailStatus.FAILED)
     with transaction.atomic():
-        receipt = (
-            Receipt.objects.select_for_update(of=("self",))
-            .select_related("cooperative")
-            .filter(pk=receipt_id)
-            .first()
-        )
-        waiting = (Receipt.EmailStatus.PENDING, Receipt.EmailStatus.FAILED)
-        if (
-            receipt is None
-            or receipt.email_status not in waiting
-            or not receipt.email
-            or receipt.is_cancelled
-        ):
+        # A write first: it locks the row (PostgreSQL) or the database (SQLite) until the
+        # commit, and a second run waits here, then matches nothing once the first has sent.
+        claimed = Receipt.objects.filter(
+            pk=receipt_id, email_status__in=waiting, cancelled_at__isnull=True
+        ).update(email_error="")
+        receipt = Receipt.objects.select_related("cooperative").filter(pk=receipt_id).first()
+        if not claimed or receipt is None or not receipt.email:
             return "skipped", ""
         if not receipt.pdf or needs_rendering(receipt):
             return "retry", f"Le PDF du reçu {receipt.number} n'a pas été produit."
