@@ -9,6 +9,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from occe.accounts.access import require, role_required, secretariat_only, staff_only
+from occe.core.history import history_events, newest_first
 from occe.core.models import SchoolYear, year_from_request
 
 from ..filters import SORTS, CooperativeFilter
@@ -91,12 +92,34 @@ def cooperative_detail(request, pk):
     }
     if user.sees_everything:
         context["accompaniments"] = cooperative.accompaniments.select_related("staff")[:50]
-        context["history"] = cooperative.history.select_related("history_user")[:30]
-        context["mandate_history"] = Mandate.history.filter(
-            cooperative_id=cooperative.pk
-        ).select_related("history_user")[:30]
+        context["history"] = cooperative_history(cooperative)
         context["accompaniment_form"] = AccompanimentForm()
     return render(request, "cooperatives/detail.html", context)
+
+
+def cooperative_history(cooperative) -> list[dict]:
+    """Changes of the cooperative, its mandates and its affiliations, newest first."""
+
+    def ordered(records):
+        return records.select_related("history_user").order_by("history_date")
+
+    return newest_first(
+        history_events(ordered(cooperative.history.all()), Cooperative, "Coopérative"),
+        history_events(
+            ordered(Mandate.history.filter(cooperative_id=cooperative.pk)),
+            Mandate,
+            lambda record: f"Mandat de {record.user}",
+            exclude={"cooperative", "user"},
+        ),
+        history_events(
+            ordered(Affiliation.history.filter(cooperative_id=cooperative.pk)).select_related(
+                "school_year"
+            ),
+            Affiliation,
+            lambda record: f"Affiliation {record.school_year}",
+            exclude={"cooperative", "school_year"},
+        ),
+    )
 
 
 @secretariat_only

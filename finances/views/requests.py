@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 from simple_history.utils import bulk_create_with_history
 
 from occe.accounts.access import require, role_required, secretariat_only
+from occe.core.history import history_events, newest_first
 from occe.core.spreadsheets import SpreadsheetError, write_xlsx, xlsx_response
 
 from .. import services
@@ -209,57 +210,24 @@ def request_detail(request, pk):
 
 def audit_trail(donation_request) -> list[dict]:
     """Who changed what and when on the request and its lines, newest first (staff only)."""
-    request_records = list(
-        donation_request.history.select_related("history_user").order_by("history_date")
+    request_records = donation_request.history.select_related("history_user").order_by(
+        "history_date"
     )
-    line_records = list(
+    line_records = (
         DonationLine.history.filter(request_id=donation_request.pk)
         .select_related("history_user")
         .order_by("history_date")
     )
-    events = _events(request_records, "Demande", DonationRequest) + _events(
-        line_records, "Ligne", DonationLine
+    return newest_first(
+        history_events(request_records, DonationRequest, "Demande"),
+        history_events(
+            line_records,
+            DonationLine,
+            lambda record: f"Ligne {record.last_name or record.company_name}".strip(),
+            exclude={"request", "donor_index"},
+        ),
+        limit=AUDIT_SIZE,
     )
-    events.sort(key=lambda e: e["date"], reverse=True)
-    return events[:AUDIT_SIZE]
-
-
-ACTIONS = {"+": "création", "~": "modification", "-": "suppression"}
-
-
-def _events(records, label, model) -> list[dict]:
-    """One event per history record, with the fields changed since the object's previous
-    record (computed here: diff_against would cost a query per record)."""
-    fields = [
-        f
-        for f in model._meta.concrete_fields
-        if f.editable and f.name not in {"id", "donor_index"} and not f.auto_created
-    ]
-    previous: dict = {}
-    events = []
-    for record in records:
-        before = previous.get(record.id)
-        changes = []
-        if before is not None:
-            changes = [
-                str(field.verbose_name)
-                for field in fields
-                if getattr(before, field.attname, None) != getattr(record, field.attname, None)
-            ]
-        previous[record.id] = record
-        if before is not None and not changes and record.history_type == "~":
-            continue
-        subject = label if label == "Demande" else f"{label} {getattr(record, 'last_name', '')}"
-        events.append(
-            {
-                "date": record.history_date,
-                "user": record.history_user,
-                "action": ACTIONS.get(record.history_type, record.history_type),
-                "subject": subject.strip(),
-                "changes": ", ".join(changes),
-            }
-        )
-    return events
 
 
 @sees_receipts

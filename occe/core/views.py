@@ -9,6 +9,7 @@ from cooperatives.models import Affiliation, Cooperative
 from occe.accounts.access import require, staff_only, staff_or_board
 
 from .forms import AssociationForm
+from .history import history_events, newest_first
 from .models import Association, OutboxEmail, SchoolYear
 
 
@@ -44,7 +45,8 @@ def association(request):
             messages.success(request, "Paramètres de l'association enregistrés.")
             return redirect("core:association")
         messages.error(request, "Le formulaire contient des erreurs : voir les champs signalés.")
-    history = association.history.select_related("history_user")[:20]
+    records = association.history.select_related("history_user").order_by("history_date")
+    history = newest_first(history_events(records, Association, "Paramètres"), limit=30)
     return render(
         request,
         "core/association.html",

@@ -174,3 +174,13 @@ class TestCampaign:
 
         assert send_affiliation_reminders(batch.pk) == 0
         assert len(mail.outbox) == 1
+
+
+def test_affiliation_changes_appear_in_the_cooperative_history(world, client):
+    client.force_login(world.users["secretariat"])
+    year = world.year.previous()
+    client.post(url("affiliation", world.own_coop, year), {"classes": 3, "pupils": 75, "adults": 4})
+    client.post(url("affiliation", world.own_coop, year), {"classes": 3, "pupils": 80, "adults": 4})
+    page = client.get(reverse("cooperatives:detail", args=[world.own_coop.pk])).content.decode()
+    assert f"Affiliation {year.label}" in page
+    assert "élèves : « 75 » → « 80 »" in page

@@ -38,7 +38,7 @@ def test_secretariat_edits_the_association_and_history_keeps_who_and_what(world,
     association.refresh_from_db()
     assert association.name == "OCCE 92"
     page = client.get(reverse("core:association")).content.decode()
-    assert "OCCE 92" in page
+    assert "nom : « OCCE — Association départementale » → « OCCE 92 »" in page
     latest = association.history.first()
     assert latest.history_user == world.users["secretariat"]
     changed = {c.field for c in latest.diff_against(latest.prev_record).changes}

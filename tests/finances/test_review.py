@@ -231,7 +231,8 @@ def test_who_did_what_is_kept_and_shown_to_staff(
 
     detail = reverse("finances:request_detail", args=[request.pk])
     page = html(login(world.users["animation"]).get(detail))
-    assert "Historique de la demande" in page and "montant" in page
+    assert "Historique de la demande" in page
+    assert "montant : « 150,00 » → « 175,00 »" in page
     assert "Historique de la demande" not in html(login(world.users["mandataire"]).get(detail))
 
 
