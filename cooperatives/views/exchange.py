@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from occe.accounts.access import secretariat_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
-from occe.core.spreadsheets import xlsx_response
+from occe.core.spreadsheets import SpreadsheetError, check_size, clean_upload, xlsx_response
 
 from ..exchange import (
     ACTIONS,
@@ -28,10 +28,6 @@ from ..models import ImportBatch
 from .cooperatives import filtered_cooperatives
 
 SHOWN_ROWS = 200
-
-
-def _max_mb() -> int:
-    return settings.MAX_UPLOAD_SIZE // (1024 * 1024)
 
 
 class ImportForm(forms.Form):
@@ -55,17 +51,11 @@ class ImportForm(forms.Form):
         years = SchoolYear.objects.up_to_current()
         self.fields["school_year"].queryset = years
         self.fields["school_year"].initial = SchoolYear.objects.current()
-        help_text = f"Au plus {_max_mb()} Mo. Première ligne : les en-têtes du modèle."
+        help_text = f"Au plus {settings.MAX_UPLOAD_SIZE // (1024 * 1024)} Mo. Première ligne : les en-têtes du modèle."
         self.fields["file"].help_text = help_text
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        # Checked from the size the browser sent, before anything reads the file.
-        if upload.size > settings.MAX_UPLOAD_SIZE:
-            raise forms.ValidationError(
-                f"Le fichier dépasse la taille maximale de {_max_mb()} Mo.", code="too_big"
-            )
-        return upload
+        return clean_upload(self.cleaned_data["file"])
 
 
 @staff_or_board
@@ -114,11 +104,12 @@ def _plan(batch: ImportBatch) -> ImportPlan:
     """The batch's stored file compared with the database as it is now."""
     plan = ImportPlan(school_year=batch.school_year)
     try:
-        if batch.file.size > settings.MAX_UPLOAD_SIZE:
-            plan.file_errors.append(f"Le fichier dépasse la taille maximale de {_max_mb()} Mo.")
-            return plan
+        check_size(batch.file.size)
         with batch.file.open("rb") as stored:
             data = stored.read()
+    except SpreadsheetError as error:
+        plan.file_errors.append(str(error))
+        return plan
     except OSError:
         plan.file_errors.append("Le fichier déposé est introuvable : déposez-le à nouveau.")
         return plan
