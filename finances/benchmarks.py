@@ -1,31 +1,47 @@
-"""`make bench` rows for the receipts.
+"""`make bench` rows for the receipts: from validation to stored PDF, beside bare rendering.
 
-What is measured, in this process and inside one transaction that is rolled back at the end (no
-receipt number of the real counter is consumed, demo data are left untouched; PDFs go to a
-temporary MEDIA_ROOT that is removed):
+Bare rendering (the reference): one receipt per WeasyPrint document with the shared font
+configuration (`finances.rendering.render_one_bare`), in this process, averaged over a few
+receipts, inside a transaction that is rolled back.
 
-- bare rendering: one receipt per WeasyPrint document with the shared font configuration
-  (`finances.rendering.render_one_bare`), averaged over a few receipts;
-- the chain for 1 000 receipts: `services.validate` (numbering, issue) then every batch through
-  the body of the Celery task (`tasks.render_receipts.run`: layout of the batch in one pass,
-  split per receipt, atomic file write, database update, progress), as a worker runs it;
-- 10 000 receipts: the validation of all of them, then the same chain on as many batches as a
-  time budget allows (BENCH_RECEIPTS_BUDGET seconds, 60 by default; BENCH_FULL=1 renders all
-  10 000, about 10 minutes on 2 cores); the row says how many were rendered;
-- the peak resident memory (getrusage maxrss) of this process, which rendered the batches.
+The chain, when a Redis broker answers (CELERY_BROKER_URL, else redis://127.0.0.1:6379/15):
+a real `celery -A occe worker` is started with its default concurrency (no --concurrency: one
+process per CPU) on a queue of its own, against the bench's throwaway database (a temporary
+SQLite file or PostgreSQL database, reached through DATABASE_URL) and a temporary MEDIA_ROOT.
+The data are committed (the database is thrown away afterwards). After a warm-up request (one
+batch per worker process: fonts loaded, as in a running worker), for each count of
+BENCH_RECEIPTS ("1000,10000" by default) the time runs from calling `services.validate` (which
+numbers the receipts and queues their batches on commit) until every receipt of the request has
+its PDF stored (the database is polled every 0.5 s). It is given per receipt of wall-clock time
+and compared with bare rendering divided by the number of worker processes (like with like).
+The worker's peak memory is the high-water mark (VmHWM of /proc/<pid>/status) of each of its
+processes, read just before it is stopped. A count above 1 000 is measured once per run (at the
+first scale): rendering does not depend on the number of cooperatives, and 10 000 receipts take
+about 6 minutes on 2 cores.
 
-A worker pool (`celery worker --concurrency=2`) divides the wall-clock time by about the number
-of cores; the per-receipt cost per core is what is reported here.
+Without a broker, the former in-process measurement is the fallback (and the rows say so): the
+body of the Celery task (`tasks.render_receipts.run`) on every batch, in this process, inside a
+rolled-back transaction; above 1 000 receipts, as many batches as BENCH_RECEIPTS_BUDGET seconds
+allow (60 by default; BENCH_FULL=1 renders them all).
 """
 
+import contextlib
 import os
+import re
 import resource
+import secrets
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 
@@ -36,9 +52,82 @@ from . import services, tasks
 from .models import DonationLine, DonationRequest, PaymentMethod, Receipt, RenderJob
 from .rendering import render_one_bare
 
+LOCAL_BROKER = "redis://127.0.0.1:6379/15"
+DEFAULT_COUNTS = "1000,10000"
+BARE_SAMPLE = 30  # receipts rendered one by one for the reference (after one to load fonts)
+ONCE_ABOVE = 1000  # larger counts are measured at the first scale of a run only
+POLL_INTERVAL = 0.5
+STALL_TIMEOUT = 180  # seconds without a new PDF: the worker is stuck, give up
+READY_TIMEOUT = 90
+
+_measured: set[int] = set()  # counts above ONCE_ABOVE already measured in this process
+
+
+class BenchError(Exception):
+    """The worker chain could not be measured; the message goes into the table."""
+
 
 def _maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def receipt_counts() -> list[int]:
+    raw = os.environ.get("BENCH_RECEIPTS") or DEFAULT_COUNTS
+    return [int(part) for part in raw.replace(" ", "").split(",") if part]
+
+
+def _count_label(count: int) -> str:
+    return f"{count:,}".replace(",", " ")
+
+
+def reachable_broker() -> str | None:
+    """The Redis broker's URL if it answers a ping, else None."""
+    url = getattr(settings, "CELERY_BROKER_URL", "") or LOCAL_BROKER
+    if not url.startswith(("redis://", "rediss://")):
+        return None
+    try:
+        import redis
+    except ImportError:
+        return None
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        client.ping()
+    except (redis.exceptions.RedisError, OSError):
+        return None
+    finally:
+        client.close()
+    return url
+
+
+def database_url() -> str:
+    """The URL of the database this process uses now (the bench's throwaway one)."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    user = quote(db.get("USER") or "", safe="")
+    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+# --- Data ------------------------------------------------------------------------------------
+
+
+def _fixtures() -> tuple[User, Cooperative]:
+    user, _ = User.objects.get_or_create(
+        email="bench-recus@exemple.invalid",
+        defaults={"role": Role.SECRETARIAT, "last_name": "Bench"},
+    )
+    cooperative, _ = Cooperative.objects.get_or_create(
+        number="BENCH-RECUS",
+        defaults={
+            "uai": "0920001C",
+            "name": "École du banc d'essai",
+            "type": Cooperative.Type.ELEMENTAIRE,
+            "commune": "Nanterre",
+        },
+    )
+    return user, cooperative
 
 
 def _request(cooperative, user, count: int) -> DonationRequest:
@@ -69,7 +158,290 @@ def _request(cooperative, user, count: int) -> DonationRequest:
     return request
 
 
-def _chain(cooperative, user, count: int, budget: float | None) -> tuple[float, float, int]:
+def _bare_seconds(cooperative, user) -> float:
+    """Seconds per receipt, one receipt per document, fonts already loaded; nothing kept."""
+    with transaction.atomic():
+        sample = _request(cooperative, user, BARE_SAMPLE + 1)
+        receipts = list(
+            Receipt.objects.filter(pk__in=[r.pk for r in services.validate(sample.pk, user)])
+            .select_related("cooperative")
+            .prefetch_related("lines")
+        )
+        render_one_bare(receipts[0])  # fonts loaded once, as in a warm worker
+        start = time.perf_counter()
+        for receipt in receipts[1:]:
+            render_one_bare(receipt)
+        bare = (time.perf_counter() - start) / (len(receipts) - 1)
+        # No number consumed, and the rendering tasks queued on commit are dropped.
+        transaction.set_rollback(True)
+    return bare
+
+
+def _report_bare(report, bare: float, where: str) -> None:
+    report(
+        f"reçus : rendu WeasyPrint seul (1 reçu par document, {where})",
+        f"{bare * 1000:.0f} ms/reçu par processus",
+        "référence",
+    )
+
+
+# --- The real worker -------------------------------------------------------------------------
+
+
+def _proc_status(pid: int) -> dict[str, str]:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return dict(line.split(":\t", 1) for line in text.splitlines() if ":\t" in line)
+
+
+def _children(pid: int) -> list[int]:
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # "pid (comm) state ppid ...": comm may contain spaces and parentheses.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def _vmhwm_mb(pid: int) -> float | None:
+    value = _proc_status(pid).get("VmHWM", "")
+    match = re.match(r"\s*(\d+)\s*kB", value)
+    return int(match.group(1)) / 1024 if match else None
+
+
+class Worker:
+    """`celery -A occe worker` in a subprocess, on a queue of its own, default concurrency."""
+
+    def __init__(self, broker: str, media: str, directory: str):
+        self.broker = broker
+        self.tag = f"bench-recus-{os.getpid()}-{secrets.token_hex(3)}"
+        self.queue = self.tag
+        self.log = Path(directory) / "worker.log"
+        self.media = media
+        self.process: subprocess.Popen | None = None
+        self.pids: list[int] = []
+        self._saved_conf: dict = {}
+
+    def start(self) -> None:
+        from occe.celery import app
+
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": self.broker,
+            "MEDIA_ROOT": self.media,
+        }
+        command = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "occe",
+            "worker",
+            "-Q",
+            self.queue,
+            "-n",
+            f"{self.tag}@%h",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-mingle",
+            "--without-gossip",
+        ]
+        with self.log.open("w") as log:
+            self.process = subprocess.Popen(
+                command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT
+            )
+        # This process now queues the tasks on that broker and queue instead of running them.
+        keys = ("broker_url", "task_default_queue", "task_always_eager")
+        self._saved_conf = {key: app.conf[key] for key in keys}
+        app.conf.update(broker_url=self.broker, task_default_queue=self.queue)
+        app.conf.task_always_eager = False
+        _reset_producer(app)
+        self._wait_ready()
+        self.pids = _children(self.process.pid)
+
+    def _wait_ready(self) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BenchError(f"le worker s'est arrêté au démarrage : {self.log_tail()}")
+            if " ready." in self.log.read_text(errors="replace"):
+                return
+            time.sleep(0.2)
+        raise BenchError(f"worker pas prêt après {READY_TIMEOUT} s")
+
+    @property
+    def concurrency(self) -> int:
+        return len(self.pids)
+
+    def check(self) -> None:
+        if self.process.poll() is not None:
+            raise BenchError(f"le worker s'est arrêté : {self.log_tail()}")
+
+    def memory(self) -> tuple[float | None, list[float]]:
+        """VmHWM in MB: (main process, [each pool process])."""
+        children = [_vmhwm_mb(pid) for pid in _children(self.process.pid)]
+        return _vmhwm_mb(self.process.pid), [m for m in children if m is not None]
+
+    def log_tail(self, size: int = 600) -> str:
+        try:
+            text = self.log.read_text(errors="replace")
+        except OSError:
+            return ""
+        return " ".join(text[-size:].split())
+
+    def stop(self) -> None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)  # warm shutdown: running tasks end
+                try:
+                    self.process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait(timeout=10)
+            for pid in self.pids:  # pool processes left behind by a kill
+                if _proc_status(pid).get("PPid", "").strip() in ("1", str(self.process.pid)):
+                    with contextlib.suppress(OSError):
+                        if b"celery" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                            os.kill(pid, signal.SIGKILL)
+        if self._saved_conf:
+            from occe.celery import app
+
+            app.conf.update(self._saved_conf)
+            _reset_producer(app)
+            self._saved_conf = {}
+        self._clean_broker()
+
+    def _clean_broker(self) -> None:
+        import redis
+
+        client = redis.Redis.from_url(self.broker, socket_connect_timeout=2, socket_timeout=5)
+        try:
+            client.delete(self.queue)
+            for key in client.scan_iter(match=f"*{self.tag}*"):
+                client.delete(key)
+            for key in client.scan_iter(match="_kombu.binding.*"):
+                stale = [m for m in client.smembers(key) if self.tag.encode() in m]
+                if stale:
+                    client.srem(key, *stale)
+        except (redis.exceptions.RedisError, OSError):
+            pass
+        finally:
+            client.close()
+
+
+def _reset_producer(app) -> None:
+    """Forget the broker pool and queues Celery cached for the previous configuration (the pool
+    is not closed: kombu keeps one per broker URL for the whole process and hands it out again)."""
+    app._pool = None
+    app.__dict__.pop("amqp", None)
+
+
+def _wait_rendered(worker: Worker, request_id: int) -> None:
+    """Return once every receipt of the request has its PDF stored (polling the database)."""
+    missing_before, changed = None, time.monotonic()
+    while True:
+        missing = Receipt.objects.filter(request_id=request_id, pdf="").count()
+        if not missing:
+            return
+        worker.check()
+        failed = RenderJob.objects.filter(request_id=request_id, failed__gt=0).first()
+        if failed:
+            raise BenchError(f"{failed.failed} lot(s) en échec : {failed.error[:200]}")
+        now = time.monotonic()
+        if missing != missing_before:
+            missing_before, changed = missing, now
+        elif now - changed > STALL_TIMEOUT:
+            raise BenchError(f"aucun PDF depuis {STALL_TIMEOUT} s, {missing} manquants")
+        time.sleep(POLL_INTERVAL)
+
+
+def _worker_chain(worker: Worker, cooperative, user, count: int) -> tuple[float, float]:
+    """(seconds from validate() to the last PDF stored, seconds of validate() itself)."""
+    request = _request(cooperative, user, count)
+    start = time.perf_counter()
+    services.validate(request.pk, user)  # autocommit: the batches are queued on return
+    validated = time.perf_counter()
+    _wait_rendered(worker, request.pk)
+    elapsed = time.perf_counter() - start
+    missing = [
+        path
+        for path in Receipt.objects.filter(request=request).values_list("pdf", flat=True)
+        if not (Path(worker.media) / path).is_file()
+    ]
+    if missing:
+        raise BenchError(f"{len(missing)} PDF marqués stockés mais absents du disque")
+    return elapsed, validated - start
+
+
+def _run_with_worker(report, broker: str, counts: list[int], media: str, directory: str) -> None:
+    user, cooperative = _fixtures()
+    bare = _bare_seconds(cooperative, user)
+    _report_bare(report, bare, "1 processus")
+    worker = Worker(broker, media, directory)
+    try:
+        started = time.perf_counter()
+        worker.start()
+        n = worker.concurrency
+        # One batch per pool process: fonts and templates loaded, as in a running worker.
+        warm_up = _request(cooperative, user, n * tasks.BATCH_SIZE)
+        services.validate(warm_up.pk, user)
+        _wait_rendered(worker, warm_up.pk)
+        warm = time.perf_counter() - started
+        for count in counts:
+            label = _count_label(count)
+            measure = (
+                f"reçus : validation → PDF stocké, {label} reçus, worker Celery réel "
+                f"(concurrence par défaut)"
+            )
+            if count > ONCE_ABOVE and count in _measured:
+                report(measure, "mesuré à la première échelle de cette exécution", "—")
+                continue
+            try:
+                elapsed, validation = _worker_chain(worker, cooperative, user, count)
+            except BenchError as exc:
+                report(measure, f"non mesuré : {exc}", "—")
+                break
+            if count > ONCE_ABOVE:
+                _measured.add(count)
+            chain = elapsed / count
+            parallel_bare = bare / n
+            report(
+                measure,
+                f"chaîne : {chain * 1000:.1f} ms/reçu ({count / elapsed:.1f} reçus/s, "
+                f"{n} processus) ; rendu seul : {bare * 1000:.0f} ms/reçu par processus → "
+                f"{parallel_bare * 1000:.1f} ms/reçu à {n} processus ; "
+                f"rapport {chain / parallel_bare:.2f}×",
+                f"cible ≤ 1,5× ; durée {elapsed:.1f} s dont validation {validation:.1f} s "
+                f"(worker démarré et préchauffé en {warm:.1f} s)",
+            )
+        main, pool = worker.memory()
+        per_process = " / ".join(f"{m:.0f}" for m in pool) or "?"
+        report(
+            f"reçus : mémoire maximale d'un processus du worker (VmHWM, lots de "
+            f"{tasks.BATCH_SIZE})",
+            f"{max(pool, default=0):.0f} Mo (processus de rendu : {per_process} Mo ; "
+            f"processus principal : {main or 0:.0f} Mo)",
+            f"processus du bench : {_maxrss_mb():.0f} Mo (maxrss)",
+        )
+    except BenchError as exc:
+        report("reçus : chaîne avec un worker Celery réel", f"non mesurée : {exc}", "—")
+    finally:
+        worker.stop()
+
+
+# --- In-process fallback ---------------------------------------------------------------------
+
+
+def _chain_in_process(cooperative, user, count: int, budget: float | None):
     """(validation seconds, seconds per rendered receipt from validation to stored PDF, count
     rendered)."""
     request = _request(cooperative, user, count)
@@ -92,65 +464,46 @@ def _chain(cooperative, user, count: int, budget: float | None) -> tuple[float, 
     return validation, per_receipt, rendered
 
 
-def run(report) -> None:
-    media = tempfile.mkdtemp(prefix="bench-recus-")
+def _run_in_process(report, counts: list[int]) -> None:
     full = os.environ.get("BENCH_FULL") == "1"
     budget = None if full else float(os.environ.get("BENCH_RECEIPTS_BUDGET", "60"))
+    why = "sans worker : aucun broker Redis joignable, rendu dans ce processus"
+    with transaction.atomic():
+        user, cooperative = _fixtures()
+        rss_before = _maxrss_mb()
+        bare = _bare_seconds(cooperative, user)
+        _report_bare(report, bare, "1 processus")
+        for count in counts:
+            label = _count_label(count)
+            validation, per_receipt, rendered = _chain_in_process(
+                cooperative, user, count, budget if count > ONCE_ABOVE else None
+            )
+            done = "" if rendered == count else f", {rendered} rendus"
+            report(
+                f"reçus : validation → PDF stocké, {label} reçus{done} ({why})",
+                f"{per_receipt * 1000:.0f} ms/reçu sur 1 processus "
+                f"({per_receipt / bare:.2f}× le rendu seul ; validation {validation:.1f} s)",
+                f"≤ 1,5× le rendu seul ({bare * 1500:.0f} ms)",
+            )
+        report(
+            f"reçus : mémoire maximale du processus de rendu (lots de {tasks.BATCH_SIZE}, {why})",
+            f"{_maxrss_mb():.0f} Mo",
+            f"{rss_before:.0f} Mo avant les rendus",
+        )
+        transaction.set_rollback(True)
+
+
+def run(report) -> None:
+    counts = receipt_counts()
+    directory = tempfile.mkdtemp(prefix="bench-recus-")
+    media = os.path.join(directory, "media")
+    os.makedirs(media)
     try:
-        with override_settings(MEDIA_ROOT=media), transaction.atomic():
-            user = User.objects.create(
-                email="bench-recus@exemple.invalid", role=Role.SECRETARIAT, last_name="Bench"
-            )
-            cooperative = Cooperative.objects.create(
-                number="BENCH-RECUS",
-                uai="0920001C",
-                name="École du banc d'essai",
-                type=Cooperative.Type.ELEMENTAIRE,
-                commune="Nanterre",
-            )
-            rss_before = _maxrss_mb()
-
-            sample = _request(cooperative, user, 31)
-            receipts = list(
-                Receipt.objects.filter(pk__in=[r.pk for r in services.validate(sample.pk, user)])
-                .select_related("cooperative")
-                .prefetch_related("lines")
-            )
-            render_one_bare(receipts[0])  # fonts loaded once, as in a warm worker
-            start = time.perf_counter()
-            for receipt in receipts[1:]:
-                render_one_bare(receipt)
-            bare = (time.perf_counter() - start) / (len(receipts) - 1)
-            report(
-                "reçus : rendu WeasyPrint seul (1 reçu par document)",
-                f"{bare * 1000:.0f} ms/reçu",
-                "référence",
-            )
-
-            _, per_receipt, _ = _chain(cooperative, user, 1000, None)
-            report(
-                "reçus : validation → PDF stocké, 1 000 reçus",
-                f"{per_receipt * 1000:.0f} ms/reçu ({per_receipt / bare:.2f}× le rendu seul)",
-                f"≤ 1,5× le rendu seul ({bare * 1500:.0f} ms)",
-            )
-
-            validation, per_receipt, rendered = _chain(cooperative, user, 10_000, budget)
-            report(
-                "reçus : validation et numérotation de 10 000 reçus (une transaction)",
-                f"{validation:.1f} s ({validation / 10:.2f} ms/reçu)",
-                "—",
-            )
-            label = "10 000 reçus" if rendered == 10_000 else f"10 000 reçus, {rendered} rendus"
-            report(
-                f"reçus : validation → PDF stocké, {label}",
-                f"{per_receipt * 1000:.0f} ms/reçu ({per_receipt / bare:.2f}× le rendu seul)",
-                f"≤ 1,5× le rendu seul ({bare * 1500:.0f} ms)",
-            )
-            report(
-                f"reçus : mémoire maximale du processus de rendu (lots de {tasks.BATCH_SIZE})",
-                f"{_maxrss_mb():.0f} Mo",
-                f"{rss_before:.0f} Mo avant les rendus",
-            )
-            transaction.set_rollback(True)
+        with override_settings(MEDIA_ROOT=media):
+            broker = reachable_broker()
+            if broker:
+                _run_with_worker(report, broker, counts, media, directory)
+            else:
+                _run_in_process(report, counts)
     finally:
-        shutil.rmtree(media, ignore_errors=True)
+        shutil.rmtree(directory, ignore_errors=True)
