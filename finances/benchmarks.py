@@ -33,20 +33,19 @@ import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
 
 from cooperatives.models import Cooperative
 from occe.accounts.models import Role, User
+from occe.core.workers import database_url, worker_command
 
 from . import services, tasks
 from .models import DonationLine, DonationRequest, PaymentMethod, Receipt, RenderJob
@@ -97,17 +96,6 @@ def reachable_broker() -> str | None:
     finally:
         client.close()
     return url
-
-
-def database_url() -> str:
-    """The URL of the database this process uses now (the bench's throwaway one)."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    user = quote(db.get("USER") or "", safe="")
-    password = f":{quote(db['PASSWORD'], safe='')}" if db.get("PASSWORD") else ""
-    host = db.get("HOST") or "127.0.0.1"
-    return f"postgres://{user}{password}@{host}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
 # --- Data ------------------------------------------------------------------------------------
@@ -239,22 +227,7 @@ class Worker:
             "CELERY_BROKER_URL": self.broker,
             "MEDIA_ROOT": self.media,
         }
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "occe",
-            "worker",
-            "-Q",
-            self.queue,
-            "-n",
-            f"{self.tag}@%h",
-            "--loglevel=INFO",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-        ]
+        command = worker_command(self.queue, "-n", f"{self.tag}@%h")
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
                 command, env=env, cwd=settings.BASE_DIR, stdout=log, stderr=subprocess.STDOUT

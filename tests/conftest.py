@@ -177,17 +177,6 @@ def draft_affiliation(world):
     )
 
 
-def _database_url() -> str:
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{db['NAME']}"
-    user = db.get("USER") or ""
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def celery_worker_process(transactional_db, settings, tmp_path):
     """A real `celery worker` process on Redis, sharing the test database.
@@ -196,11 +185,11 @@ def celery_worker_process(transactional_db, settings, tmp_path):
     """
     import os
     import subprocess
-    import sys
 
     import redis
 
     from occe.celery import app
+    from occe.core.workers import database_url, worker_command
 
     broker = BROKER_URL
     try:
@@ -211,29 +200,14 @@ def celery_worker_process(transactional_db, settings, tmp_path):
     redis.Redis.from_url(broker).delete(queue)  # nothing left over from an earlier run
     env = {
         **os.environ,
-        "DATABASE_URL": _database_url(),
+        "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": broker,
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CONN_MAX_AGE": "0",
     }
     log = tmp_path / "worker.log"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "occe",
-            "worker",
-            "-Q",
-            queue,
-            "--concurrency=2",
-            "--pool=prefork",
-            "--loglevel=INFO",
-            "--without-heartbeat",
-            "--without-mingle",
-            "--without-gossip",
-        ],
+        worker_command(queue, "--concurrency=2", "--pool=prefork"),
         env=env,
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
