@@ -20,36 +20,31 @@ class DonationRequestAdmin(admin.ModelAdmin):
         return obj is None or obj.status in DonationRequest.EDITABLE
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed nor deleted from the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Receipt)
-class ReceiptAdmin(admin.ModelAdmin):
+class ReceiptAdmin(ReadOnlyAdmin):
     """Read-only: a receipt is cancelled from the application, never edited nor deleted."""
 
     list_display = ["number", "cooperative", "amount", "issued_at", "cancelled_at"]
     list_filter = ["year", "donor_type"]
     search_fields = ["number", "last_name", "company_name"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ReceiptCounter)
-class ReceiptCounterAdmin(admin.ModelAdmin):
+class ReceiptCounterAdmin(ReadOnlyAdmin):
     list_display = ["year", "last_number"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 admin.site.register(RenderJob)

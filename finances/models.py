@@ -309,13 +309,8 @@ class ReceiptQuerySet(models.QuerySet):
     delete.queryset_only = True
 
 
-# Fields fixed at issue: once a receipt exists they never change.
-ISSUED_FIELDS = [
-    "year",
-    "sequence",
-    "number",
-    "request_id",
-    "cooperative_id",
+# What a receipt says of the donor and the gift (a replacement starts from these).
+GIFT_FIELDS = [
     *DONOR_FIELDS,
     "amount",
     "gift_date",
@@ -323,6 +318,16 @@ ISSUED_FIELDS = [
     "form",
     "nature",
     "payment_method",
+]
+
+# Fields fixed at issue: once a receipt exists they never change.
+ISSUED_FIELDS = [
+    "year",
+    "sequence",
+    "number",
+    "request_id",
+    "cooperative_id",
+    *GIFT_FIELDS,
     "issued_at",
     "issued_by_id",
     "replaces_id",

@@ -17,6 +17,7 @@ from occe.core.models import Association
 
 from .models import (
     DONOR_FIELDS,
+    GIFT_FIELDS,
     Channel,
     DonationLine,
     DonationRequest,
@@ -432,18 +433,7 @@ def replace(receipt_id: int, user, reason: str, **changes) -> Receipt:
     original = cancel(receipt_id, user, reason)
     year = timezone.localdate().year
     prefix, (sequence,) = reserve_numbers(year, 1)
-    fields = {
-        name: getattr(original, name)
-        for name in [
-            *DONOR_FIELDS,
-            "amount",
-            "gift_date",
-            "summary_year",
-            "form",
-            "nature",
-            "payment_method",
-        ]
-    }
+    fields = {name: getattr(original, name) for name in GIFT_FIELDS}
     fields.update({k: v for k, v in changes.items() if v not in (None, "")})
     replacement = Receipt.objects.create(
         year=year,
