@@ -155,9 +155,6 @@ class Cooperative(models.Model):
         self.struck_off_reason = ""
         self.save(update_fields=["status", "struck_off_on", "struck_off_reason"])
 
-    def current_mandates(self):
-        return [m for m in self.mandates.all() if m.is_current]
-
     def is_mandataire(self, user) -> bool:
         return Mandate.objects.current().filter(cooperative=self, user=user).exists()
 

@@ -27,16 +27,6 @@ def get_year(label) -> SchoolYear:
     return year
 
 
-def can_change(user, cooperative, affiliation) -> bool:
-    if user.is_secretariat:
-        return affiliation.is_editable
-    return (
-        user.is_mandataire
-        and affiliation.status == Affiliation.Status.DRAFT
-        and cooperative.is_mandataire(user)
-    )
-
-
 @sees_cooperatives
 def affiliation_edit(request, pk, year):
     cooperative = get_cooperative(request, pk)
@@ -44,18 +34,23 @@ def affiliation_edit(request, pk, year):
     affiliation = Affiliation.objects.filter(
         cooperative=cooperative, school_year=school_year
     ).first() or Affiliation(cooperative=cooperative, school_year=school_year)
-    editable = can_change(request.user, cooperative, affiliation)
+    user = request.user
+    association = Association.get()
+    is_draft = affiliation.status == Affiliation.Status.DRAFT
+    own = user.is_mandataire and cooperative.is_mandataire(user)
+    # The secretariat corrects until validation; the mandataire only while it is a draft.
+    editable = affiliation.is_editable if user.is_secretariat else own and is_draft
     form = AffiliationForm(request.POST or None, instance=affiliation)
     if request.method == "POST":
         require(editable)
         if form.is_valid():
             affiliation = form.save(commit=False)
-            affiliation.compute_fee()
+            affiliation.compute_fee(association)
             affiliation.save()
             messages.success(request, "Affiliation enregistrée.")
             return redirect("cooperatives:affiliation", pk=cooperative.pk, year=year)
-    elif affiliation.pk is None or affiliation.is_editable:
-        affiliation.compute_fee()
+    elif affiliation.is_editable:
+        affiliation.compute_fee(association)
     context = {
         "coop": cooperative,
         "affiliation": affiliation,
@@ -63,13 +58,9 @@ def affiliation_edit(request, pk, year):
         "form": form,
         "editable": editable,
         "submit_form": SubmitAffiliationForm(),
-        "association": Association.get(),
-        "can_validate": request.user.is_secretariat and affiliation.pk and affiliation.is_editable,
-        "can_submit": (
-            affiliation.pk
-            and affiliation.status == Affiliation.Status.DRAFT
-            and cooperative.is_mandataire(request.user)
-        ),
+        "association": association,
+        "can_validate": user.is_secretariat and affiliation.pk and affiliation.is_editable,
+        "can_submit": affiliation.pk and is_draft and own,
     }
     return render(request, "cooperatives/affiliation.html", context)
 
