@@ -94,7 +94,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "occe.core.context_processors.navigation",
+                "occe.navigation.navigation",
             ],
             "builtins": ["occe.core.templatetags.fr"],
         },

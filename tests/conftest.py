@@ -1,6 +1,8 @@
 """Strict test set-up: undefined template variables fail, warnings are errors (pyproject)."""
 
 import functools
+import importlib
+import importlib.util
 import os
 
 import pytest
@@ -82,6 +84,18 @@ class World:
     def finance(self) -> "FinanceWorld":
         """Receipt requests of the own coop, created on first use (only finance routes pay)."""
         return FinanceWorld(self)
+
+    def __getattr__(self, name: str):
+        """`world.<app>`: the objects built by `tests/<app>/routes.py`'s `build(world)`, once."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        spec = importlib.util.find_spec(f"tests.{name}.routes")
+        module = importlib.import_module(f"tests.{name}.routes") if spec else None
+        if module is None or not hasattr(module, "build"):
+            raise AttributeError(name)
+        built = module.build(self)
+        setattr(self, name, built)
+        return built
 
     def resolve(self, path: str):
         """'own_coop.pk' -> the value, '=text' -> 'text',, so tables of routes can name objects."""

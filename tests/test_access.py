@@ -1,58 +1,28 @@
 """Every URL of the project, with every role: the status each one gets.
 
-To add a page, add a Route below; `test_every_url_has_a_route` fails until you do.
+To add a page, add a Route to `tests/<app>/routes.py` (see tests/access.py);
+`test_every_url_has_a_route` fails until you do.
 """
 
-from dataclasses import dataclass, field
+import importlib
+import pkgutil
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-ROLES = [
-    "anonyme",
-    "secretariat",
-    "animation",
-    "administrateur",
-    "mandataire",
-    "autre_mandataire",
-    "enseignant",
-]
-LOGIN = 302  # anonymous visitors are sent to the login page
-
-
-def expect(default=403, anonyme=LOGIN, **roles) -> dict:
-    statuses = dict.fromkeys(ROLES, default)
-    statuses["anonyme"] = anonyme
-    statuses.update(roles)
-    return statuses
-
-
-EVERYONE = expect(200)
-STAFF_AND_BOARD = expect(secretariat=200, animation=200, administrateur=200)
-SECRETARIAT = expect(secretariat=200)
-STAFF = expect(secretariat=200, animation=200)
-# Pages about one cooperative: its own mandataire may read, another one gets a 404.
-COOP_READ = expect(
-    secretariat=200, animation=200, administrateur=200, mandataire=200, autre_mandataire=404
+import tests
+from tests.access import (
+    COOP_READ,
+    COOP_WRITE,
+    EVERYONE,
+    LOGIN,
+    ROLES,
+    SECRETARIAT,
+    STAFF_AND_BOARD,
+    Route,
+    expect,
 )
-# Changing one cooperative: secretariat only; readers get 403, outsiders 404.
-COOP_WRITE = expect(
-    secretariat=200, animation=403, administrateur=403, mandataire=403, autre_mandataire=404
-)
-
-
-@dataclass
-class Route:
-    name: str
-    statuses: dict
-    kwargs: dict = field(default_factory=dict)
-    method: str = "get"
-    data: dict = field(default_factory=dict)
-
-
-def _post(statuses: dict, ok=302) -> dict:
-    return {role: ok if status == 200 else status for role, status in statuses.items()}
-
+from tests.access import as_post as _post
 
 ROUTES = [
     Route("home", EVERYONE),
@@ -145,6 +115,15 @@ def _named_patterns(resolver=None, namespace=""):
             yield f"{namespace}{pattern.name}"
 
 
+def app_routes() -> list[Route]:
+    """The ROUTES of every `tests/<app>/routes.py`."""
+    routes = []
+    for module in pkgutil.iter_modules(tests.__path__):
+        if module.ispkg and importlib.util.find_spec(f"tests.{module.name}.routes"):
+            routes.extend(importlib.import_module(f"tests.{module.name}.routes").ROUTES)
+    return routes
+
+
 def test_every_url_has_a_route():
     covered = {route.name for route in ROUTES}
     missing = sorted(set(_named_patterns()) - covered)
@@ -219,3 +198,5 @@ ROUTES += [
     Route("finances:trousse_upload", SECRETARIAT),
     Route("finances:trousse_mapping", SECRETARIAT, {"pk": "finance.trousse_import.pk"}),
 ]
+
+ROUTES += app_routes()

@@ -3,3 +3,10 @@ document.addEventListener("submit", (event) => {
   const message = event.target.dataset.confirm;
   if (message && !window.confirm(message)) event.preventDefault();
 });
+
+// One menu group open at a time; a click elsewhere closes it.
+document.addEventListener("click", (event) => {
+  document.querySelectorAll(".nav-group details[open]").forEach((details) => {
+    if (!details.contains(event.target)) details.removeAttribute("open");
+  });
+});

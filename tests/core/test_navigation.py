@@ -5,7 +5,7 @@ from django.urls import reverse
 @pytest.mark.parametrize(
     ("role", "shown", "hidden"),
     [
-        ("secretariat", ["Coopératives", "Import", "Utilisateurs", "Association"], []),
+        ("secretariat", ["Coopératives", "Import", "Utilisateurs", "Paramètres"], []),
         ("administrateur", ["Coopératives", "Campagne d'affiliation"], ["Import", "Utilisateurs"]),
         ("mandataire", ["Ma coopérative"], ["Campagne d'affiliation", "Import", "Utilisateurs"]),
         ("enseignant", ["Accueil"], ["Coopératives", "Ma coopérative", "Utilisateurs"]),
@@ -16,6 +16,21 @@ def test_navigation_shows_only_what_the_role_may_use(world, client, role, shown,
     labels = [item["label"] for item in client.get(reverse("home")).context["nav_items"]]
     assert set(shown) <= set(labels)
     assert not set(hidden) & set(labels)
+
+
+def test_menu_groups_fold_single_entries(world, client):
+    """A group with several entries is a dropdown; a group with one entry is a plain link."""
+    client.force_login(world.users["secretariat"])
+    page = client.get(reverse("home"))
+    groups = {
+        group.label: [i["label"] for i in group.items] for group in page.context["nav_groups"]
+    }
+    assert groups["Coopératives"] == ["Coopératives", "Campagne d'affiliation", "Import"]
+    assert "<summary>Coopératives</summary>" in page.content.decode()
+    client.force_login(world.users["mandataire"])
+    page = client.get(reverse("home"))
+    assert [g.label for g in page.context["nav_groups"]] == ["", "", ""]
+    assert "<summary>" not in page.content.decode()
 
 
 def test_error_pages_are_in_french(world, client):

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cooperatives.models import Cooperative
 from occe.core import demo
+from occe.core.demo_apps import DemoContext, populate_apps
 
 
 def number_fr(value: int) -> str:
@@ -46,6 +47,7 @@ class Command(BaseCommand):
             return
         started = time.perf_counter()
         result = demo.generate(count, seed=seed)
+        app_lines = populate_apps(DemoContext(seed=seed, coops=count))
         elapsed = time.perf_counter() - started
         self.stdout.write(
             f"Créé en {elapsed:.1f} s : {number_fr(result.coops)} coopératives, "
@@ -59,4 +61,6 @@ class Command(BaseCommand):
                 f"{number_fr(totals['members'])} adhérents ({number_fr(totals['classes'])} classes, "
                 f"{number_fr(totals['pupils'])} élèves, {number_fr(totals['adults'])} adultes)"
             )
+        for line in app_lines:
+            self.stdout.write(f"  {line}")
         self.stdout.write(demo.format_logins(result.logins))

@@ -1,0 +1,12 @@
+from occe.accounts import rules
+from occe.navigation import MenuItem
+
+MENU = [
+    MenuItem(
+        "Reçus fiscaux",
+        "finances:request_list",
+        rules.sees_cooperatives,
+        group="Finances",
+        order=10,
+    ),
+]

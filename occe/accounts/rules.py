@@ -1,0 +1,50 @@
+"""Who may do what, by role: the predicates used by the view decorators and the navigation.
+
+Each takes a user (possibly anonymous) and answers a question; views and menus ask these,
+never compare roles themselves. Rules about one object (may this user edit this request?) are
+model methods (`can_be_edited_by(user)`), built on these predicates and on scoped querysets.
+"""
+
+
+def is_authenticated(user) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+def is_secretariat(user) -> bool:
+    return is_authenticated(user) and user.is_secretariat
+
+
+def is_animation(user) -> bool:
+    return is_authenticated(user) and user.is_animation
+
+
+def is_staff_member(user) -> bool:
+    """Employees of the association (secretariat, animation)."""
+    return is_authenticated(user) and user.is_staff_member
+
+
+def is_board_member(user) -> bool:
+    return is_authenticated(user) and user.is_board_member
+
+
+def sees_everything(user) -> bool:
+    """Staff and board read every cooperative of the department."""
+    return is_authenticated(user) and user.sees_everything
+
+
+def is_mandataire(user) -> bool:
+    return is_authenticated(user) and user.is_mandataire
+
+
+def is_enseignant(user) -> bool:
+    return is_authenticated(user) and user.role == "enseignant"
+
+
+def sees_cooperatives(user) -> bool:
+    """Staff, board and mandataires (their own coops) reach the cooperatives pages."""
+    return sees_everything(user) or is_mandataire(user)
+
+
+def is_teacher(user) -> bool:
+    """Anyone who may register to trainings and actions: teachers and mandataires."""
+    return is_enseignant(user) or is_mandataire(user)
