@@ -52,16 +52,6 @@ def browser():
         playwright.stop()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """allauth remembers used TOTP codes per user id in the cache; ids repeat between tests."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def new_page(browser, live_server, request):
     """`new_page()` opens a page in its own context: two users can be logged in side by side.
