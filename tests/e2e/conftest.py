@@ -56,9 +56,15 @@ def browser():
 def new_page(browser, live_server, request):
     """`new_page()` opens a page in its own context: two users can be logged in side by side.
 
-    On failure, every page of the test is saved as a screenshot in test-artifacts/.
+    On failure, every page of the test is saved as a screenshot in test-artifacts/. A page that
+    breaks the Content-Security-Policy (the browser says so in its console) fails the test.
     """
     contexts = []
+    csp_violations = []
+
+    def watch_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            csp_violations.append(f"{message.location.get('url')}: {message.text}")
 
     def _new_page() -> Page:
         context = browser.new_context(
@@ -69,6 +75,7 @@ def new_page(browser, live_server, request):
             accept_downloads=True,
         )
         context.set_default_timeout(TIMEOUT_MS)
+        context.on("console", watch_console)
         contexts.append(context)
         return context.new_page()
 
@@ -83,6 +90,7 @@ def new_page(browser, live_server, request):
                 page.screenshot(path=ARTIFACTS / f"echec-{name}-{n}{m}.png", full_page=True)
     for context in contexts:
         context.close()
+    assert not csp_violations, "Content-Security-Policy enfreinte :\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture
