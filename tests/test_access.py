@@ -154,6 +154,8 @@ def test_access(route, role, world, client):
     )
     if role == "anonyme":
         assert response["Location"].startswith(reverse("account_login"))
+    else:  # personal data, PDFs and exports included: kept by no browser or proxy cache
+        assert "no-store" in response["Cache-Control"], f"{url} en tant que {role}"
 
 
 @pytest.mark.parametrize("name", ["account_login", "account_reset_password"])

@@ -53,14 +53,19 @@ def browser():
 
 
 @pytest.fixture
-def new_page(browser, live_server, request):
+def csp_violations() -> list[str]:
+    """What the browser refused under the Content-Security-Policy, as its console said."""
+    return []
+
+
+@pytest.fixture
+def new_page(browser, live_server, request, csp_violations):
     """`new_page()` opens a page in its own context: two users can be logged in side by side.
 
     On failure, every page of the test is saved as a screenshot in test-artifacts/. A page that
     breaks the Content-Security-Policy (the browser says so in its console) fails the test.
     """
     contexts = []
-    csp_violations = []
 
     def watch_console(message):
         if message.type == "error" and "Content Security Policy" in message.text:
