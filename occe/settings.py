@@ -297,6 +297,10 @@ else:
         }
     }
 
+# Rate limits count per client address: behind N reverse proxies, allauth reads it from the
+# X-Forwarded-For they add (otherwise every visitor would share the proxy's address).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+
 # No inline script, no eval, nothing from another origin. Styles may be inline (a few style
 # attributes in templates; htmx's indicator style); scripts are what an injection would use.
 CONTENT_SECURITY_POLICY = {
