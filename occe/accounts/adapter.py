@@ -18,16 +18,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return False
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
-        """Staff must set up TOTP right after their first login: asking for the password they
-        have just typed adds nothing. Any later change of the second factor asks again."""
+        """Staff must set up TOTP right after their first login, then see their recovery codes:
+        asking for the password they have just typed (and the code they have just given) adds
+        nothing. Any later change of the second factor asks again."""
         request = self.request or context.request
         user = getattr(request, "user", None)
         if app == "allauth.mfa" and user is not None and user.is_authenticated:
             records = get_authentication_records(request, user)
-            recent = records and (
-                time.time() - records[-1]["at"] < account_settings.REAUTHENTICATION_TIMEOUT
-            )
-            if recent and not is_mfa_enabled(user):
+            last = records[-1] if records else {}
+            recent = last and time.time() - last["at"] < account_settings.REAUTHENTICATION_TIMEOUT
+            if recent and (last.get("activated") or not is_mfa_enabled(user)):
                 return False
         return super().is_reauthentication_required(app=app, **kwargs)
 

@@ -84,7 +84,12 @@ def test_activating_totp_counts_as_passing_it(client):
     page = client.get(reverse("mfa_activate_totp")).content.decode()
     secret = re.search(r'id="authenticator_secret"[^>]*value="([A-Z2-7]+)"', page).group(1)
     code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-    client.post(reverse("mfa_activate_totp"), {"code": code})
+    response = client.post(reverse("mfa_activate_totp"), {"code": code})
+    # Next, the recovery codes, without typing the password again.
+    assert response["Location"] == reverse("mfa_view_recovery_codes")
+    codes = client.get(reverse("mfa_view_recovery_codes"))
+    assert codes.status_code == 200
+    assert "Continuer vers l&#x27;accueil" in codes.content.decode()
     assert client.get(reverse("home")).status_code == 200
 
 
