@@ -89,7 +89,7 @@ def test_activating_totp_counts_as_passing_it(client):
     assert response["Location"] == reverse("mfa_view_recovery_codes")
     codes = client.get(reverse("mfa_view_recovery_codes"))
     assert codes.status_code == 200
-    assert "Continuer vers l&#x27;accueil" in codes.content.decode()
+    assert "Continuer vers l'accueil" in codes.content.decode()
     assert client.get(reverse("home")).status_code == 200
 
 
