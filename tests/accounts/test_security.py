@@ -323,10 +323,12 @@ def test_the_favicon_answers(client):
     assert 'rel="icon"' in client.get(reverse("account_login")).content.decode()
 
 
-def test_debug_is_off_unless_asked_for():
-    print_debug = "from django.conf import settings; print(settings.DEBUG)"
-    assert run_django(print_debug, DEBUG=None) == "False"
-    assert run_django(print_debug, DEBUG="1") == "True"
+def test_debug_is_off_unless_asked_for_and_the_local_server_still_answers():
+    print_debug = "from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)"
+    debug, hosts = run_django(print_debug, DEBUG=None, ALLOWED_HOSTS=None).split(" ", 1)
+    assert debug == "False"
+    assert "127.0.0.1" in hosts and "localhost" in hosts
+    assert run_django(print_debug, DEBUG="1").startswith("True")
 
 
 def test_a_secret_key_is_generated_once_and_kept_private(tmp_path):
