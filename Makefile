@@ -6,7 +6,7 @@ PY := $(BIN)/python
 PORT ?= 8000
 SCALE ?= department
 
-.PHONY: run test install venv check-system migrate demo serve worker beat bench lint format ci-services
+.PHONY: run dev test install venv check-system migrate demo serve worker beat bench lint format ci-services
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -27,9 +27,14 @@ migrate: install
 demo: migrate
 	$(PY) manage.py demo_data --scale $(SCALE) --seed 1 --if-empty
 
-# Development server on SQLite; without CELERY_BROKER_URL, background tasks run in-process.
+# The application as a user gets it (DEBUG off: French error pages, static files served by
+# WhiteNoise) on SQLite; without CELERY_BROKER_URL, background tasks run in-process.
 run: check-system demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	DEBUG=0 $(PY) manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+# For developers: DEBUG on (Django's error pages) and reload on every code change.
+dev: check-system demo
+	DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite. With DATABASE_URL and CELERY_BROKER_URL set (as .ci/run does), it runs on
 # PostgreSQL and the tests marked celery_worker start a real worker on Redis.

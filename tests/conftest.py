@@ -4,10 +4,13 @@ import functools
 import importlib
 import importlib.util
 import os
+import uuid
 
+import django.test
 import pytest
 
 from cooperatives.models import Affiliation
+from occe.accounts.mfa import force_login
 from occe.core.models import SchoolYear
 from tests.accounts.factories import UserFactory
 from tests.cooperatives.factories import AffiliationFactory, CooperativeFactory, MandateFactory
@@ -45,13 +48,30 @@ def _strict_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = InvalidTemplateVariable("%s")
-    from django.core.cache import cache
-
+    # The configured cache (Redis in CI, else the database's table), a key prefix of its own
+    # per test: allauth keeps rate limits and used TOTP codes there, keyed by ids and addresses
+    # that repeat between tests. Never cleared: on Redis that would empty a whole database
+    # other processes may use.
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    }
     from occe.celery import app
 
     app.conf.task_always_eager = True
-    # allauth remembers used TOTP codes per user id in the cache; ids repeat between tests.
-    cache.clear()
+
+
+class Client(django.test.Client):
+    """`force_login` as after a real login: for staff and administrators, the session records
+    that the second factor was passed, as allauth does (RequireMFAMiddleware checks it).
+    `force_login(user, mfa=False)` gives a session opened by password alone."""
+
+    def force_login(self, user, backend=None, *, mfa: bool = True):
+        force_login(self, user, mfa=mfa)
+
+
+@pytest.fixture
+def client():
+    return Client()
 
 
 class World:

@@ -22,3 +22,19 @@ def current_code(user, offset: int = 0) -> str:
     authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
     secret = decrypt(authenticator.data["secret"])
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30 + offset))
+
+
+def force_login(client, user, *, mfa: bool = True) -> None:
+    """Log `user` in on a test `client` as after a full login through allauth: the session
+    records the password step and, for staff and administrators, the second factor
+    (RequireMFAMiddleware checks that record). For tests and benchmarks."""
+    from allauth.account.internal.flows.login import record_authentication
+    from django.test import Client, RequestFactory
+
+    Client.force_login(client, user)  # Django's own, also when `client` overrides it
+    request = RequestFactory().get("/")
+    request.session = client.session
+    record_authentication(request, user, "password")
+    if mfa and user.requires_mfa:
+        record_authentication(request, user, "mfa", type="totp")
+    request.session.save()

@@ -1,5 +1,6 @@
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 
 
 class Role(models.TextChoices):
@@ -63,6 +64,34 @@ class User(AbstractUser):
     def __str__(self):
         return self.get_full_name() or self.email
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._stored_email = user.__dict__.get("email")
+        return user
+
+    def save(self, *args, **kwargs):
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            stored = getattr(self, "_stored_email", None)
+            if stored is not None and stored != self.email:
+                # A new address is not verified until its owner follows a link sent to it, and
+                # the old one no longer identifies this account.
+                EmailAddress.objects.filter(user=self).exclude(email=self.email).delete()
+        self._stored_email = self.email
+
+    def mark_email_verified(self) -> None:
+        """The person proved they read mail at `self.email` (they followed a link sent there):
+        from now on that address identifies them (appointments, imports)."""
+        EmailAddress.objects.filter(user=self).exclude(email=self.email).delete()
+        EmailAddress.objects.update_or_create(
+            user=self, email=self.email, defaults={"verified": True, "primary": True}
+        )
+
+    @property
+    def email_verified(self) -> bool:
+        return EmailAddress.objects.filter(user=self, email=self.email, verified=True).exists()
+
     # What a role may do. Views ask these questions, never compare roles themselves.
     @property
     def is_secretariat(self) -> bool:
@@ -93,3 +122,9 @@ class User(AbstractUser):
     @property
     def requires_mfa(self) -> bool:
         return self.sees_everything
+
+
+def mark_email_verified(sender, request, user, **kwargs):
+    """allauth's `password_reset` signal: a password chosen through a link sent by e-mail (an
+    invitation or « Mot de passe oublié ») proves the address."""
+    user.mark_email_verified()

@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+
+from occe.core.models import Association
 
 from .access import secretariat_only
 from .forms import UserForm
@@ -65,3 +67,10 @@ def user_reinvite(request, pk):
         invite_users.delay_on_commit([user.pk], request.user.pk)
         messages.success(request, f"Invitation renvoyée à {user.email}.")
     return redirect("accounts:list")
+
+
+@require_GET
+def email(request):
+    """The account's address, read-only: only the secretariat changes it (users page), so an
+    address someone merely typed never identifies them (issue 6, 1.2)."""
+    return render(request, "account/email.html", {"association": Association.get()})

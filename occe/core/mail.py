@@ -1,8 +1,19 @@
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail.backends.console import EmailBackend as ConsoleBackend
 
 
 class OutboxBackend(ConsoleBackend):
-    """Prints e-mails to the console and keeps a copy in the database (the staff's outbox page)."""
+    """Development only: prints e-mails to the console and keeps a copy in the database (the
+    superusers' outbox page). Messages carry password-reset links, so production refuses it."""
+
+    def __init__(self, *args, **kwargs):
+        if getattr(settings, "PRODUCTION", False):
+            raise ImproperlyConfigured(
+                "La boîte d'envoi de développement ne sert pas en production : définissez "
+                "EMAIL_HOST (SMTP)."
+            )
+        super().__init__(*args, **kwargs)
 
     def send_messages(self, email_messages):
         from .models import OutboxEmail

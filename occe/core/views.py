@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
 from cooperatives.models import Affiliation, Cooperative
-from occe.accounts.access import require, staff_only, staff_or_board
+from occe.accounts.access import require, role_required, staff_or_board
 
 from .forms import AssociationForm
 from .history import history_events, newest_first
@@ -65,8 +65,10 @@ def association_file(request, field):
     return FileResponse(file.open("rb"), content_type=content_type)
 
 
-@staff_only
+@role_required(lambda user: user.is_superuser)
 def outbox(request):
-    if not settings.DEBUG:
+    """E-mails kept by the development backend. They hold invitation and password-reset links:
+    superusers only, and nothing to show where the outbox is not the backend (production)."""
+    if settings.EMAIL_BACKEND != "occe.core.mail.OutboxBackend":
         raise Http404
     return render(request, "core/outbox.html", {"emails": OutboxEmail.objects.all()[:100]})

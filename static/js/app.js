@@ -10,3 +10,9 @@ document.addEventListener("click", (event) => {
     if (!details.contains(event.target)) details.removeAttribute("open");
   });
 });
+
+// A choice that applies at once (the year switch): <select data-autosubmit>. Here rather than
+// in an onchange attribute, which the Content-Security-Policy forbids.
+document.addEventListener("change", (event) => {
+  if (event.target.matches("[data-autosubmit]")) event.target.form.requestSubmit();
+});

@@ -5,6 +5,7 @@ from django.urls import reverse
 from freezegun import freeze_time
 
 from occe.core.models import Association, SchoolYear
+from tests.accounts.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +92,7 @@ def test_outbox_shows_sent_emails_in_debug(world, client, settings):
     settings.DEBUG = True
     settings.EMAIL_BACKEND = "occe.core.mail.OutboxBackend"
     send_mail("Relance affiliation", "Bonjour", None, ["a@exemple.fr"])
-    client.force_login(world.users["secretariat"])
+    client.force_login(UserFactory(is_superuser=True))  # superusers only: see tests/accounts
     assert "Relance affiliation" in client.get(reverse("core:outbox")).content.decode()
 
 

@@ -52,23 +52,24 @@ def browser():
         playwright.stop()
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """allauth remembers used TOTP codes per user id in the cache; ids repeat between tests."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
+@pytest.fixture
+def csp_violations() -> list[str]:
+    """What the browser refused under the Content-Security-Policy, as its console said."""
+    return []
 
 
 @pytest.fixture
-def new_page(browser, live_server, request):
+def new_page(browser, live_server, request, csp_violations):
     """`new_page()` opens a page in its own context: two users can be logged in side by side.
 
-    On failure, every page of the test is saved as a screenshot in test-artifacts/.
+    On failure, every page of the test is saved as a screenshot in test-artifacts/. A page that
+    breaks the Content-Security-Policy (the browser says so in its console) fails the test.
     """
     contexts = []
+
+    def watch_console(message):
+        if message.type == "error" and "Content Security Policy" in message.text:
+            csp_violations.append(f"{message.location.get('url')}: {message.text}")
 
     def _new_page() -> Page:
         context = browser.new_context(
@@ -79,6 +80,7 @@ def new_page(browser, live_server, request):
             accept_downloads=True,
         )
         context.set_default_timeout(TIMEOUT_MS)
+        context.on("console", watch_console)
         contexts.append(context)
         return context.new_page()
 
@@ -93,6 +95,7 @@ def new_page(browser, live_server, request):
                 page.screenshot(path=ARTIFACTS / f"echec-{name}-{n}{m}.png", full_page=True)
     for context in contexts:
         context.close()
+    assert not csp_violations, "Content-Security-Policy enfreinte :\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture
