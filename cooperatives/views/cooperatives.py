@@ -66,6 +66,12 @@ def cooperative_list(request):
     context = {
         "filter": cooperative_filter,
         "page": page,
+        # The same figures as the home page's cards, for the coops of this list.
+        "affiliated": Affiliation.objects.affiliated(year)
+        .filter(cooperative__in=queryset.values("pk"))
+        .totals()
+        if request.user.sees_everything
+        else None,
         "sort": sort,
         "year": year,
         "statuses": dict(Affiliation.Status.choices),

@@ -230,8 +230,13 @@ class TestList:
         assert self._names(client, type="maternelle")[1] == [a.name]
         assert self._names(client, priority_education="REP+")[1] == [a.name]
         assert self._names(client, circonscription=a.circonscription_id)[1] == [a.name]
-        not_affiliated = self._names(client, affiliee="non", annee=world.year.label)[1]
-        assert b.name in not_affiliated and a.name not in not_affiliated
+        # "a" has a draft: not affiliated yet ("affiliée" means validated), but started.
+        year = world.year.label
+        not_affiliated = self._names(client, affiliee="non", annee=year)[1]
+        assert a.name in not_affiliated and b.name in not_affiliated
+        assert self._names(client, affiliee="brouillon", annee=year)[1] == [a.name]
+        assert b.name in self._names(client, affiliee="non_commencee", annee=year)[1]
+        assert a.name not in self._names(client, affiliee="oui", annee=year)[1]
         names = self._names(client, tri="-nom")[1]
         assert names == sorted(names, reverse=True)
 
