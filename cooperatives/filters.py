@@ -42,7 +42,7 @@ class CooperativeFilter(django_filters.FilterSet):
         choices=[("REP", "REP"), ("REP+", "REP+"), ("aucune", "Hors éducation prioritaire")],
         method="filter_priority",
         label="Éducation prioritaire",
-        empty_label="Toutes écoles",
+        empty_label="Toutes les écoles",
     )
     status = django_filters.ChoiceFilter(
         choices=Cooperative.Status.choices, label="Statut", empty_label="Tous"

@@ -23,6 +23,12 @@ from .models import (
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
+def choose_label(form: forms.Form, *names: str) -> None:
+    """The empty choice of a required select reads "Choisir…", not Django's "---------"."""
+    for name in names:
+        form.fields[name].choices = [("", "Choisir…"), *form.fields[name].choices[1:]]
+
+
 class CooperativeForm(forms.ModelForm):
     class Meta:
         model = Cooperative
@@ -42,6 +48,11 @@ class CooperativeForm(forms.ModelForm):
         error_messages = {
             "number": {"unique": "Ce numéro est déjà attribué à une autre coopérative."}
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choose_label(self, "type")
+        self.fields["circonscription"].empty_label = "Aucune"
 
     def clean_uai(self):
         return self.cleaned_data["uai"].strip().upper()
@@ -83,6 +94,10 @@ class AccompanimentForm(forms.ModelForm):
         model = AccompanimentEntry
         fields = ["date", "channel", "topic", "notes"]
         widgets = {"date": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choose_label(self, "channel", "topic")
 
 
 def count_field(label: str, maximum: int, what: str) -> forms.IntegerField:
@@ -179,6 +194,7 @@ class PaymentForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {}).setdefault("date", timezone.localdate())
         super().__init__(*args, **kwargs)
+        choose_label(self, "method")
 
 
 class CancelPaymentForm(forms.Form):

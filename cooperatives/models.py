@@ -478,6 +478,15 @@ class Affiliation(models.Model):
     def can_be_validated_by(self, user) -> bool:
         return user.is_secretariat and self.is_editable
 
+    def can_be_reopened_by(self, user) -> bool:
+        """Back to draft (submitted or validated), unless payments were made on its fee."""
+        return (
+            user.is_secretariat
+            and self.pk is not None
+            and not self.is_draft
+            and not self.payments.valid().exists()
+        )
+
     def can_record_payment(self, user) -> bool:
         return user.is_secretariat and self.is_validated and self.amount_due > 0
 

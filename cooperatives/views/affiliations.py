@@ -83,7 +83,7 @@ def _page(request, affiliation, form=None, payment_form=None) -> HttpResponse:
         "form": form if editable else None,
         "can_submit": affiliation.can_be_submitted_by(user),
         "can_validate": affiliation.can_be_validated_by(user),
-        "can_reopen": user.is_secretariat and affiliation.pk and not affiliation.is_draft,
+        "can_reopen": affiliation.can_be_reopened_by(user),
         "payments": affiliation.payments.select_related("recorded_by", "cancelled_by")
         if affiliation.pk
         else [],
@@ -276,6 +276,7 @@ def campaign(request):
         "previous": previous,
         "state": state,
         "state_label": dict(CAMPAIGN_STATES)[state],
+        "with_fees": state in ("validees", "a_encaisser", "radiees"),
         "states": states,
         "counts": counts,
         "active": Cooperative.objects.active().count(),
@@ -296,15 +297,17 @@ def campaign(request):
 def campaign_remind_preview(request):
     """What the reminder will say, and to whom, before it is sent."""
     year = year_from_request(request)
-    form = ReminderForm(request.GET or None)
+    form = ReminderForm(request.GET if "target" in request.GET else None)
     target = form.cleaned_data["target"] if form.is_valid() else ReminderBatch.Target.BOTH
     coops = Cooperative.objects.to_remind(year, target).order_by("number")
     emails = mandataire_emails(coops.values("pk"))
     sample = coops.filter(pk__in=list(emails)).first()
     association = Association.get()
+    counts = {key: Cooperative.objects.to_remind(year, key).count() for key in ReminderBatch.Target}
     context = {
         "year": year,
-        "form": form if form.is_bound else ReminderForm(),
+        "options": [(radio, counts[radio.data["value"]]) for radio in form["target"]],
+        "lists": {key: campaign_url(year, key) for key in ("brouillons", "non_commencees")},
         "target": target,
         "coops": coops.count(),
         "reached": len(emails),
@@ -312,7 +315,6 @@ def campaign_remind_preview(request):
         "message": reminder_message(sample, year, association) if sample else None,
         "sample": sample,
         "association": association,
-        "years": SchoolYear.objects.up_to_current(),
     }
     return render(request, "cooperatives/campaign_remind.html", context)
 

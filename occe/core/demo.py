@@ -502,7 +502,7 @@ def _fee_payments(affiliations, previous, secretariat, rng, today) -> int:
                 ),
                 method=method,
                 amount=max(amount, CENT),
-                reference=f"Chèque n° {rng.randrange(10**6, 10**7)}"
+                reference=f"n° {rng.randrange(10**6, 10**7)}"
                 if method == FeePayment.Method.CHEQUE
                 else "",
                 recorded_by=secretariat,

@@ -295,3 +295,24 @@ def test_a_co_mandataire_promoted_principal_gets_a_principal_mandate(world):
     assert co.end_date == datetime.date(2025, 2, 28)
     world.own_mandate.refresh_from_db()
     assert world.own_mandate.end_date == datetime.date(2025, 2, 28)
+
+
+def test_french_wording_of_the_filters_and_forms(world, client):
+    """Issue 3.13: "Circonscription : Toutes", never Django's "---------"."""
+    client.force_login(world.users["secretariat"])
+    form = client.get(reverse("cooperatives:list")).context["filter"].form
+    empty = {name: str(form[name]).split("</option>")[0].rsplit(">", 1)[1] for name in form.fields
+             if name != "q"}  # fmt: skip
+    assert empty == {
+        "type": "Tous",
+        "circonscription": "Toutes",
+        "priority_education": "Toutes les écoles",
+        "status": "Tous",
+        "affiliee": "Toutes",
+    }
+    for page in [
+        reverse("cooperatives:create"),
+        reverse("cooperatives:detail", args=[world.own_coop.pk]),
+        reverse("cooperatives:affiliation", args=[world.own_coop.pk, world.year.label]),
+    ]:
+        assert "---------" not in client.get(page).content.decode(), page
