@@ -11,6 +11,13 @@ money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator
 # Each part of a fee rate (per pupil, per adult, insurance per member). Real rates are a few
 # euros; the bound keeps every computed fee within the affiliation's own bounds.
 MAX_RATE = Decimal("10")
+RATE_FIELDS = (
+    "pupil_rate_federal",
+    "pupil_rate_departmental",
+    "adult_rate_federal",
+    "adult_rate_departmental",
+    "insurance_per_member",
+)
 rate = {
     **money,
     "validators": [
@@ -181,13 +188,7 @@ class Association(models.Model):
                 condition=models.Q(**{f"{name}__gte": 0, f"{name}__lte": MAX_RATE}),
                 name=f"association_{name}_bounds",
             )
-            for name in (
-                "pupil_rate_federal",
-                "pupil_rate_departmental",
-                "adult_rate_federal",
-                "adult_rate_departmental",
-                "insurance_per_member",
-            )
+            for name in RATE_FIELDS
         ]
 
     def __str__(self):

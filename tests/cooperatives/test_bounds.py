@@ -17,7 +17,7 @@ from cooperatives.models import (
     Affiliation,
     FeePayment,
 )
-from occe.core.models import MAX_RATE, Association
+from occe.core.models import MAX_RATE, RATE_FIELDS, Association
 from tests.cooperatives.factories import AffiliationFactory
 
 pytestmark = pytest.mark.django_db
@@ -39,18 +39,7 @@ def test_the_import_finds_the_bounds_on_the_model_fields():
 
 
 def test_the_largest_school_at_the_highest_rates_fits_the_fee_bounds():
-    association = Association(
-        **{
-            name: MAX_RATE
-            for name in (
-                "pupil_rate_federal",
-                "pupil_rate_departmental",
-                "adult_rate_federal",
-                "adult_rate_departmental",
-                "insurance_per_member",
-            )
-        }
-    )
+    association = Association(**dict.fromkeys(RATE_FIELDS, MAX_RATE))
     affiliation = Affiliation(classes=MAX_CLASSES, pupils=MAX_PUPILS, adults=MAX_ADULTS)
     affiliation.compute_fee(association)
     for fee in ("fee_pupils", "fee_adults", "fee_insurance", "fee_federal"):
