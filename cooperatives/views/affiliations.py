@@ -150,8 +150,9 @@ def affiliation_submit(request, pk, year):
 @require_POST
 @sees_cooperatives
 def affiliation_validate(request, pk, year):
-    """ "Enregistrer et valider" (secretariat): the figures on screen are the ones validated."""
-    affiliation = _existing(request, pk, year)
+    """ "Enregistrer et valider" (secretariat): the figures on screen are the ones validated
+    (also for a coop that sent them on paper, whose affiliation was not started)."""
+    affiliation = _affiliation(request, pk, year)
     require(request.user.is_secretariat)
     if affiliation.is_validated:
         messages.info(request, "Cette affiliation était déjà validée.")

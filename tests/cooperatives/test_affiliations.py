@@ -150,6 +150,15 @@ class TestOneForm:
         affiliation = Affiliation.objects.get(cooperative=world.own_coop, school_year=year)
         assert affiliation.status == Affiliation.Status.SUBMITTED and affiliation.pupils == 40
 
+    def test_the_secretariat_validates_figures_sent_on_paper(self, world, client):
+        year = world.year.previous()
+        client.force_login(world.users["secretariat"])
+        data = {"classes": 3, "pupils": 70, "adults": 4}
+        response = client.post(url("affiliation_validate", world.own_coop, year), data)
+        assert response.status_code == 302
+        affiliation = Affiliation.objects.get(cooperative=world.own_coop, school_year=year)
+        assert affiliation.is_validated and affiliation.pupils == 70
+
     def test_the_buttons_follow_the_role(self, world, client, draft):
         page_url = url("affiliation", draft.cooperative, draft.school_year)
         client.force_login(world.users["mandataire"])
