@@ -12,22 +12,46 @@ SORTS = {
 }
 
 
+# The affiliation filter's choices, each one a queryset method of the models (the home page's
+# and the campaign's counts link here and must find the same coops).
+AFFILIATION_STATES = {
+    "oui": ("Affiliée (validée)", lambda coops, year: coops.affiliated(year)),
+    "non": ("Pas encore affiliée", lambda coops, year: coops.not_affiliated(year)),
+    "soumise": (
+        "Soumise, à valider",
+        lambda coops, year: coops.with_affiliation(year, Affiliation.Status.SUBMITTED),
+    ),
+    "brouillon": (
+        "En brouillon",
+        lambda coops, year: coops.with_affiliation(year, Affiliation.Status.DRAFT),
+    ),
+    "non_commencee": ("Pas commencée", lambda coops, year: coops.not_started(year)),
+}
+
+
 class CooperativeFilter(django_filters.FilterSet):
+    # The empty choice agrees with its noun: "Type : Tous", "Circonscription : Toutes".
     q = django_filters.CharFilter(method="search", label="Recherche")
-    type = django_filters.ChoiceFilter(choices=Cooperative.Type.choices, label="Type")
+    type = django_filters.ChoiceFilter(
+        choices=Cooperative.Type.choices, label="Type", empty_label="Tous"
+    )
     circonscription = django_filters.ModelChoiceFilter(
-        queryset=Circonscription.objects.all(), label="Circonscription"
+        queryset=Circonscription.objects.all(), label="Circonscription", empty_label="Toutes"
     )
     priority_education = django_filters.ChoiceFilter(
         choices=[("REP", "REP"), ("REP+", "REP+"), ("aucune", "Hors éducation prioritaire")],
         method="filter_priority",
         label="Éducation prioritaire",
+        empty_label="Toutes les écoles",
     )
-    status = django_filters.ChoiceFilter(choices=Cooperative.Status.choices, label="Statut")
+    status = django_filters.ChoiceFilter(
+        choices=Cooperative.Status.choices, label="Statut", empty_label="Tous"
+    )
     affiliee = django_filters.ChoiceFilter(
-        choices=[("oui", "Affiliée cette année"), ("non", "Non affiliée cette année")],
+        choices=[(key, label) for key, (label, _) in AFFILIATION_STATES.items()],
         method="filter_affiliated",
-        label="Affiliation",
+        label="Affiliation de l'année",
+        empty_label="Toutes",
     )
 
     class Meta:
@@ -63,7 +87,5 @@ class CooperativeFilter(django_filters.FilterSet):
         return queryset.filter(priority_education="" if value == "aucune" else value)
 
     def filter_affiliated(self, queryset, name, value):
-        affiliated = Exists(
-            Affiliation.objects.filter(cooperative=OuterRef("pk"), school_year=self.year)
-        )
-        return queryset.filter(affiliated if value == "oui" else ~affiliated)
+        _, states = AFFILIATION_STATES[value]
+        return queryset.filter(pk__in=states(Cooperative.objects, self.year).values("pk"))

@@ -1,10 +1,32 @@
+import re
+from decimal import Decimal
+
 from django import forms
+from django.utils import timezone
 
 from occe.accounts.models import Role, User
 
-from .models import AccompanimentEntry, Affiliation, Cooperative, Mandate
+from .models import (
+    MAX_ADULTS,
+    MAX_CLASSES,
+    MAX_PUPILS,
+    AccompanimentEntry,
+    Affiliation,
+    Cooperative,
+    FeePayment,
+    Mandate,
+    ReminderBatch,
+    amount_validators,
+    count_validators,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def choose_label(form: forms.Form, *names: str) -> None:
+    """The empty choice of a required select reads "Choisir…", not Django's "---------"."""
+    for name in names:
+        form.fields[name].choices = [("", "Choisir…"), *form.fields[name].choices[1:]]
 
 
 class CooperativeForm(forms.ModelForm):
@@ -26,6 +48,11 @@ class CooperativeForm(forms.ModelForm):
         error_messages = {
             "number": {"unique": "Ce numéro est déjà attribué à une autre coopérative."}
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choose_label(self, "type")
+        self.fields["circonscription"].empty_label = "Aucune"
 
     def clean_uai(self):
         return self.cleaned_data["uai"].strip().upper()
@@ -68,24 +95,116 @@ class AccompanimentForm(forms.ModelForm):
         fields = ["date", "channel", "topic", "notes"]
         widgets = {"date": DATE, "notes": forms.Textarea(attrs={"rows": 3})}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choose_label(self, "channel", "topic")
+
+
+def count_field(label: str, maximum: int, what: str) -> forms.IntegerField:
+    """A headcount: the model's bounds and French messages (the same as the import's)."""
+    return forms.IntegerField(
+        label=label,
+        validators=count_validators(maximum, what),
+        widget=forms.NumberInput(attrs={"min": 0, "max": maximum, "inputmode": "numeric"}),
+    )
+
 
 class AffiliationForm(forms.ModelForm):
-    class Meta:
-        model = Affiliation
-        fields = ["classes", "pupils", "adults"]
+    """The one form of the affiliation page: the figures, and the mandataire's engagement when
+    they submit ("Enregistrer et soumettre"), so nothing typed is lost on any error."""
 
-    def clean(self):
-        data = super().clean()
-        if data.get("classes") and not data.get("pupils"):
-            self.add_error("pupils", "Indiquez le nombre d'élèves des classes déclarées.")
-        return data
-
-
-class SubmitAffiliationForm(forms.Form):
+    classes = count_field("Classes", MAX_CLASSES, "de classes")
+    pupils = count_field("Élèves", MAX_PUPILS, "d'élèves")
+    adults = count_field("Adultes", MAX_ADULTS, "d'adultes")
     engagement = forms.BooleanField(
         label=(
             "Je confirme mon engagement de mandataire : je gère l'argent de la coopérative "
             "selon les statuts et le règlement de l'association départementale."
         ),
-        error_messages={"required": "Vous devez confirmer votre engagement pour soumettre."},
+        required=False,
+    )
+
+    class Meta:
+        model = Affiliation
+        fields = ["classes", "pupils", "adults"]
+
+    def __init__(self, *args, submitting: bool = False, with_engagement: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.submitting = submitting
+        if not with_engagement:
+            del self.fields["engagement"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("classes") and not data.get("pupils") and "pupils" not in self.errors:
+            self.add_error("pupils", "Indiquez le nombre d'élèves des classes déclarées.")
+        if self.submitting and not data.get("engagement"):
+            self.add_error(
+                "engagement",
+                "Cochez cette case pour confirmer votre engagement : sans elle, l'affiliation "
+                "ne peut pas être soumise.",
+            )
+        return data
+
+
+# TODO(lead): use occe.core.forms.FrenchDecimalField once merged
+AMOUNT = re.compile(r"\d+(?:[.,]\d{1,2})?")
+
+
+def parse_french_amount(text: str) -> Decimal:
+    """'120,50', '120.50', '1 234,56', '1 234 €' → Decimal. A value that reads two ways
+    ('1.234', '1,234.56', '1.234,56') is refused rather than guessed."""
+    compact = re.sub(r"[\s\u00a0\u202f]", "", text).removesuffix("€")
+    if not AMOUNT.fullmatch(compact):
+        raise forms.ValidationError(
+            "Montant illisible : écrivez par exemple 120,50 ou 1 234,56 (deux décimales au plus, "
+            "espaces pour les milliers).",
+            code="invalid",
+        )
+    return Decimal(compact.replace(",", "."))
+
+
+class FrenchAmountField(forms.CharField):
+    """An amount typed as text and read the French way (never a number input, which a
+    browser in another locale would misread)."""
+
+    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return parse_french_amount(value) if value else None
+
+    def prepare_value(self, value):
+        if isinstance(value, Decimal):
+            return f"{value:.2f}".replace(".", ",")
+        return value
+
+
+class PaymentForm(forms.ModelForm):
+    amount = FrenchAmountField(
+        label="Montant (€)",
+        validators=amount_validators(Decimal("0.01")),
+    )
+
+    class Meta:
+        model = FeePayment
+        fields = ["date", "method", "amount", "reference"]
+        widgets = {"date": DATE}
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("date", timezone.localdate())
+        super().__init__(*args, **kwargs)
+        choose_label(self, "method")
+
+
+class CancelPaymentForm(forms.Form):
+    reason = forms.CharField(label="Motif de l'annulation", max_length=250)
+
+
+class ReminderForm(forms.Form):
+    target = forms.ChoiceField(
+        label="Relancer les mandataires des coopératives",
+        choices=ReminderBatch.Target.choices,
+        initial=ReminderBatch.Target.BOTH,
+        widget=forms.RadioSelect,
     )

@@ -3,15 +3,50 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
-from django.db import models
-from django.db.models import Q, Sum
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models, transaction
+from django.db.models import F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from occe.core import formats
 from occe.core.models import Association, SchoolYear, private_upload_path
 
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+
+# Realistic maxima for ONE school's cooperative, checked by the forms, the import (through the
+# fields' validators) and the database. The largest French lycées have about 4 000 pupils in
+# some 120 classes (OCCE 92 averages 222 pupils and 10 classes per coop); adults are the
+# teachers and staff who join, a few hundred at most.
+MAX_CLASSES = 150
+MAX_PUPILS = 5_000
+MAX_ADULTS = 1_000
+# Any part of a fee, and any single payment: 5 000 pupils at the highest rate the association
+# may set (2 × MAX_RATE per pupil) stays within it; a real coop owes a few hundred euros.
+MAX_FEE = Decimal("100000.00")
+
+
+def count_validators(maximum: int, what: str) -> list:
+    return [
+        MinValueValidator(0, f"Le nombre {what} ne peut pas être négatif."),
+        MaxValueValidator(
+            maximum,
+            f"Le nombre {what} d'une coopérative ne dépasse pas {formats.number(maximum)} : "
+            "vérifiez la saisie.",
+        ),
+    ]
+
+
+def amount_validators(minimum: Decimal = Decimal("0")) -> list:
+    return [
+        MinValueValidator(minimum, f"Le montant doit être d'au moins {formats.euros(minimum)}."),
+        MaxValueValidator(MAX_FEE, f"Le montant ne dépasse pas {formats.euros(MAX_FEE)}."),
+    ]
+
+
+def between(field: str, low, high) -> Q:
+    return Q(**{f"{field}__gte": low, f"{field}__lte": high})
 
 
 def uai_check_letter(digits: str) -> str:
@@ -60,8 +95,46 @@ class CooperativeQuerySet(models.QuerySet):
             )
         return self.none()
 
-    def active(self):
+    def active(self) -> "CooperativeQuerySet":
+        """Not struck off. Struck-off coops are counted apart in every figure."""
         return self.filter(status=Cooperative.Status.ACTIVE)
+
+    # The states of the affiliation campaign of a year. They split the active coops (each one
+    # is in exactly one of affiliated / submitted / draft / not started) and every page counts
+    # and lists them through these methods, so a count always equals the list it links to.
+    def affiliated(self, year: SchoolYear) -> "CooperativeQuerySet":
+        """Affiliated: an active coop whose affiliation of the year is validated."""
+        return self.filter(pk__in=Affiliation.objects.affiliated(year).values("cooperative"))
+
+    def not_affiliated(self, year: SchoolYear) -> "CooperativeQuerySet":
+        """Active coops without a validated affiliation of the year (submitted, draft or none)."""
+        return self.active().exclude(
+            pk__in=Affiliation.objects.of_year(year).validated().values("cooperative")
+        )
+
+    def with_affiliation(self, year: SchoolYear, status: str) -> "CooperativeQuerySet":
+        """Active coops whose affiliation of the year has `status` (draft, submitted)."""
+        return self.active().filter(
+            pk__in=Affiliation.objects.of_year(year).filter(status=status).values("cooperative")
+        )
+
+    def not_started(self, year: SchoolYear) -> "CooperativeQuerySet":
+        """Active coops with no affiliation at all for the year."""
+        return self.active().exclude(pk__in=Affiliation.objects.of_year(year).values("cooperative"))
+
+    def to_remind(self, year: SchoolYear, target: str) -> "CooperativeQuerySet":
+        """The coops an affiliation reminder of `target` (ReminderBatch.Target) goes to."""
+        drafts = Q(pk__in=self.with_affiliation(year, Affiliation.Status.DRAFT).values("pk"))
+        not_started = Q(pk__in=self.not_started(year).values("pk"))
+        condition = {
+            ReminderBatch.Target.DRAFTS: drafts,
+            ReminderBatch.Target.NOT_STARTED: not_started,
+        }.get(target, drafts | not_started)
+        return self.filter(condition)
+
+    def struck_off_affiliated(self, year: SchoolYear) -> "CooperativeQuerySet":
+        """Struck-off coops with a validated affiliation of the year: counted apart."""
+        return self.filter(pk__in=Affiliation.objects.struck_off(year).values("cooperative"))
 
 
 class Cooperative(models.Model):
@@ -219,6 +292,45 @@ class AffiliationQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(cooperative__in=Cooperative.objects.visible_to(user))
 
+    def of_year(self, year: SchoolYear) -> "AffiliationQuerySet":
+        return self.filter(school_year=year)
+
+    def validated(self) -> "AffiliationQuerySet":
+        return self.filter(status=Affiliation.Status.VALIDATED)
+
+    def affiliated(self, year: SchoolYear) -> "AffiliationQuerySet":
+        """THE definition of "affiliée": the validated affiliation of the year of an active
+        coop. Its members ("adhérents") are its pupils and adults (`totals()`)."""
+        return self.of_year(year).validated().filter(cooperative__status=Cooperative.Status.ACTIVE)
+
+    def struck_off(self, year: SchoolYear) -> "AffiliationQuerySet":
+        """Validated affiliations of the year of coops struck off since: counted apart."""
+        return self.of_year(year).validated().filter(cooperative__status=Cooperative.Status.RADIEE)
+
+    def with_paid(self) -> "AffiliationQuerySet":
+        """Annotate `paid_total`: the sum of the payments not cancelled (one subquery)."""
+        paid = (
+            FeePayment.objects.valid()
+            .filter(affiliation=OuterRef("pk"))
+            .order_by()
+            .values("affiliation")
+            .annotate(total=Sum("amount"))
+            .values("total")
+        )
+        return self.annotate(
+            paid_total=Coalesce(Subquery(paid), Decimal("0"), output_field=models.DecimalField())
+        )
+
+    def unpaid(self, year: SchoolYear) -> "AffiliationQuerySet":
+        """Validated affiliations of the year (struck-off coops included: they still owe it)
+        whose fee is not entirely paid."""
+        return (
+            self.of_year(year)
+            .validated()
+            .with_paid()
+            .filter(paid_total__lt=F("fee_pupils") + F("fee_adults") + F("fee_insurance"))
+        )
+
     def totals(self) -> dict:
         totals = self.aggregate(
             coops=models.Count("pk"),
@@ -251,28 +363,34 @@ class Affiliation(models.Model):
         related_name="affiliations",
         verbose_name="année scolaire",
     )
-    classes = models.PositiveIntegerField("classes", default=0)
-    pupils = models.PositiveIntegerField("élèves", default=0)
-    adults = models.PositiveIntegerField("adultes", default=0)
+    classes = models.PositiveIntegerField(
+        "classes", default=0, validators=count_validators(MAX_CLASSES, "de classes")
+    )
+    pupils = models.PositiveIntegerField(
+        "élèves", default=0, validators=count_validators(MAX_PUPILS, "d'élèves")
+    )
+    adults = models.PositiveIntegerField(
+        "adultes", default=0, validators=count_validators(MAX_ADULTS, "d'adultes")
+    )
     status = models.CharField("statut", max_length=10, choices=Status.choices, default=Status.DRAFT)
     # The fee is computed from the association's rates while the affiliation can change, then
     # frozen at validation, so a later change of rates never alters a past year.
     fee_pupils = models.DecimalField(
-        "cotisation élèves",
-        max_digits=10,
-        decimal_places=2,
-        default=Decimal("0"),
-        validators=[MinValueValidator(0)],
-    )
+        "cotisation élèves", max_digits=10, decimal_places=2, default=Decimal("0"),
+        validators=amount_validators(),
+    )  # fmt: skip
     fee_adults = models.DecimalField(
-        "cotisation adultes", max_digits=10, decimal_places=2, default=Decimal("0")
-    )
+        "cotisation adultes", max_digits=10, decimal_places=2, default=Decimal("0"),
+        validators=amount_validators(),
+    )  # fmt: skip
     fee_insurance = models.DecimalField(
-        "assurance", max_digits=10, decimal_places=2, default=Decimal("0")
-    )
+        "assurance", max_digits=10, decimal_places=2, default=Decimal("0"),
+        validators=amount_validators(),
+    )  # fmt: skip
     fee_federal = models.DecimalField(
-        "dont part fédérale", max_digits=10, decimal_places=2, default=Decimal("0")
-    )
+        "dont part fédérale", max_digits=10, decimal_places=2, default=Decimal("0"),
+        validators=amount_validators(),
+    )  # fmt: skip
     engagement_date = models.DateField("date d'engagement du mandataire", null=True, blank=True)
     submitted_at = models.DateTimeField("soumise le", null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -292,6 +410,9 @@ class Affiliation(models.Model):
         related_name="+",
         verbose_name="validée par",
     )
+    # When the mandataires were told of the validation (the task runs at most once per
+    # validation); not an edit a person makes, so left out of the history.
+    validation_notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
     objects = AffiliationQuerySet.as_manager()
@@ -302,7 +423,22 @@ class Affiliation(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["cooperative", "school_year"], name="one_affiliation_per_year"
-            )
+            ),
+            models.CheckConstraint(
+                condition=between("classes", 0, MAX_CLASSES), name="affiliation_classes_bounds"
+            ),
+            models.CheckConstraint(
+                condition=between("pupils", 0, MAX_PUPILS), name="affiliation_pupils_bounds"
+            ),
+            models.CheckConstraint(
+                condition=between("adults", 0, MAX_ADULTS), name="affiliation_adults_bounds"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=between(name, 0, MAX_FEE), name=f"affiliation_{name}_bounds"
+                )
+                for name in ("fee_pupils", "fee_adults", "fee_insurance", "fee_federal")
+            ),
         ]
 
     def __str__(self):
@@ -324,6 +460,36 @@ class Affiliation(models.Model):
     def is_editable(self) -> bool:
         return self.status != self.Status.VALIDATED
 
+    @property
+    def is_draft(self) -> bool:
+        """A draft, or not started yet (not saved): the mandataire may still change it."""
+        return self.status == self.Status.DRAFT
+
+    # Who may do what (the views ask these, the templates show the buttons from them).
+    def can_be_edited_by(self, user) -> bool:
+        """The secretariat corrects until validation; the mandataire only while it is a draft."""
+        if user.is_secretariat:
+            return self.is_editable
+        return self.can_be_submitted_by(user)
+
+    def can_be_submitted_by(self, user) -> bool:
+        return self.is_draft and user.is_mandataire and self.cooperative.is_mandataire(user)
+
+    def can_be_validated_by(self, user) -> bool:
+        return user.is_secretariat and self.is_editable
+
+    def can_be_reopened_by(self, user) -> bool:
+        """Back to draft (submitted or validated), unless payments were made on its fee."""
+        return (
+            user.is_secretariat
+            and self.pk is not None
+            and not self.is_draft
+            and not self.payments.valid().exists()
+        )
+
+    def can_record_payment(self, user) -> bool:
+        return user.is_secretariat and self.is_validated and self.amount_due > 0
+
     def compute_fee(self, association: Association | None = None) -> None:
         a = association or Association.get()
         self.fee_pupils = self.pupils * a.pupil_rate
@@ -340,19 +506,177 @@ class Affiliation(models.Model):
         self.save()
 
     def validate(self, user) -> None:
+        """Freeze the fee and tell the mandataires (by e-mail, after commit)."""
+        from .tasks import notify_affiliation_validated
+
         self.compute_fee()
         self.status = self.Status.VALIDATED
         self.validated_at = timezone.now()
         self.validated_by = user
+        self.validation_notified_at = None
         if not self.engagement_date:
             self.engagement_date = timezone.localdate()
         self.save()
+        notify_affiliation_validated.delay_on_commit(self.pk)
 
     def reopen(self) -> None:
+        # Payments were made against the frozen fee: reopening could change the fee under them.
+        if self.payments.valid().exists():
+            raise ValidationError(
+                "Des paiements de la cotisation sont enregistrés : annulez-les avant de rouvrir "
+                "l'affiliation."
+            )
         self.status = self.Status.DRAFT
         self.validated_at = None
         self.validated_by = None
         self.save()
+
+    # Payments of the fee.
+    @property
+    def amount_paid(self) -> Decimal:
+        if not self.pk:
+            return Decimal("0")
+        if not hasattr(self, "paid_total"):  # set by `with_paid()` on lists
+            self.paid_total = self.payments.valid().aggregate(
+                total=Coalesce(Sum("amount"), Decimal("0"))
+            )["total"]
+        return self.paid_total
+
+    @property
+    def amount_due(self) -> Decimal:
+        """What remains to pay (nothing before validation: the fee is not final)."""
+        if not self.is_validated:
+            return Decimal("0")
+        return max(self.fee_total - self.amount_paid, Decimal("0"))
+
+    @property
+    def payment_status(self) -> str:
+        if not self.is_validated:
+            return ""
+        if self.amount_due == 0:
+            return "payée"
+        return "payée en partie" if self.amount_paid else "non payée"
+
+    def record_payment(
+        self, *, amount: Decimal, date: datetime.date, method: str, reference: str, user
+    ) -> "FeePayment":
+        """Record a payment of the fee; never more than what remains, even when two people
+        record at once: the affiliation's row is locked while the sum is checked."""
+        with transaction.atomic():
+            locked = Affiliation.objects.select_for_update().get(pk=self.pk)
+            if not locked.is_validated:
+                raise ValidationError(
+                    "Un paiement ne s'enregistre que sur une affiliation validée."
+                )
+            due = locked.amount_due
+            if amount > due:
+                raise ValidationError(
+                    {
+                        "amount": f"Le montant dépasse le reste à payer ({formats.euros(due)})."
+                        if due
+                        else "La cotisation est déjà entièrement payée."
+                    }
+                )
+            payment = FeePayment(
+                affiliation=locked,
+                amount=amount,
+                date=date,
+                method=method,
+                reference=reference,
+                recorded_by=user,
+            )
+            payment.full_clean()
+            payment.save()
+        self.__dict__.pop("paid_total", None)
+        return payment
+
+
+class FeePaymentQuerySet(models.QuerySet):
+    def valid(self) -> "FeePaymentQuerySet":
+        return self.filter(cancelled_at__isnull=True)
+
+
+class FeePayment(models.Model):
+    """A payment of an affiliation's fee, recorded by the secretariat. Never deleted: a payment
+    recorded by mistake is cancelled (who, when, why) and stays visible."""
+
+    class Method(models.TextChoices):
+        CHEQUE = "cheque", "Chèque"
+        VIREMENT = "virement", "Virement"
+        ESPECES = "especes", "Espèces"
+        PRELEVEMENT = "prelevement", "Prélèvement"
+
+    affiliation = models.ForeignKey(
+        Affiliation, on_delete=models.PROTECT, related_name="payments", verbose_name="affiliation"
+    )
+    date = models.DateField("date du paiement")
+    method = models.CharField("mode de paiement", max_length=12, choices=Method.choices)
+    amount = models.DecimalField(
+        "montant", max_digits=10, decimal_places=2,
+        validators=amount_validators(Decimal("0.01")),
+    )  # fmt: skip
+    reference = models.CharField(
+        "référence", max_length=100, blank=True, help_text="Numéro de chèque, libellé du virement…"
+    )
+    recorded_at = models.DateTimeField("enregistré le", auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="enregistré par",
+    )
+    cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="annulé par",
+    )
+    cancel_reason = models.CharField("motif d'annulation", max_length=250, blank=True)
+
+    history = HistoricalRecords()
+    objects = FeePaymentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "paiement de cotisation"
+        verbose_name_plural = "paiements de cotisation"
+        ordering = ["date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=between("amount", Decimal("0.01"), MAX_FEE),
+                name="fee_payment_amount_bounds",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True, cancelled_by__isnull=True)
+                | Q(cancelled_at__isnull=False, cancelled_by__isnull=False),
+                name="fee_payment_cancelled_with_who_and_when",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{formats.euros(self.amount)} le {formats.date_fr(self.date)}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    def clean(self):
+        if self.date and self.date > timezone.localdate():
+            raise ValidationError({"date": "La date du paiement ne peut pas être dans le futur."})
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Un paiement n'est jamais supprimé : il est annulé.")
+
+    def can_be_cancelled_by(self, user) -> bool:
+        return user.is_secretariat and not self.is_cancelled
+
+    def cancel(self, user, reason: str = "") -> None:
+        self.cancelled_at = timezone.now()
+        self.cancelled_by = user
+        self.cancel_reason = reason
+        self.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
 
 
 class AccompanimentEntry(models.Model):
@@ -400,7 +724,15 @@ class AccompanimentEntry(models.Model):
 class ReminderBatch(models.Model):
     """One sending of affiliation reminders; each cooperative reminded at most once per batch."""
 
+    class Target(models.TextChoices):
+        DRAFTS = "drafts", "Brouillons (commencées, pas soumises)"
+        NOT_STARTED = "not_started", "Pas commencées (aucune affiliation cette année)"
+        BOTH = "both", "Les deux"
+
     school_year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+")
+    target = models.CharField(
+        "destinataires", max_length=12, choices=Target.choices, default=Target.BOTH
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

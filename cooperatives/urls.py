@@ -12,6 +12,11 @@ urlpatterns = [
     path("import/<int:batch_pk>/", exchange.preview, name="import_preview"),
     path("campagne/", affiliations.campaign, name="campaign"),
     path("campagne/relancer/", affiliations.campaign_remind, name="campaign_remind"),
+    path(
+        "campagne/relance/apercu/",
+        affiliations.campaign_remind_preview,
+        name="campaign_remind_preview",
+    ),
     path("<int:pk>/", cooperatives.cooperative_detail, name="detail"),
     path("<int:pk>/modifier/", cooperatives.cooperative_edit, name="edit"),
     path("<int:pk>/radier/", cooperatives.cooperative_strike_off, name="strike_off"),
@@ -42,6 +47,16 @@ urlpatterns = [
         "<int:pk>/affiliation/<str:year>/rouvrir/",
         affiliations.affiliation_reopen,
         name="affiliation_reopen",
+    ),
+    path(
+        "<int:pk>/affiliation/<str:year>/paiements/nouveau/",
+        affiliations.payment_create,
+        name="payment_create",
+    ),
+    path(
+        "<int:pk>/affiliation/<str:year>/paiements/<int:payment_pk>/annuler/",
+        affiliations.payment_cancel,
+        name="payment_cancel",
     ),
     path(
         "<int:pk>/affiliation/<str:year>/attestation.pdf",

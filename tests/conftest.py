@@ -101,6 +101,13 @@ class World:
         )
 
     @functools.cached_property
+    def own_payment(self):
+        """A payment of the own coop's validated fee, created on first use."""
+        from tests.cooperatives.factories import FeePaymentFactory
+
+        return FeePaymentFactory(affiliation=self.own_affiliation)
+
+    @functools.cached_property
     def finance(self) -> "FinanceWorld":
         """Receipt requests of the own coop, created on first use (only finance routes pay)."""
         return FinanceWorld(self)

@@ -191,4 +191,23 @@ ROUTES += [
     Route("finances:trousse_mapping", SECRETARIAT, {"pk": "finance.trousse_import.pk"}),
 ]
 
+# Cooperatives: payments of the fee (the World's own affiliation is validated) and the
+# reminder's preview. Recording and cancelling payments is the secretariat's.
+OWN_AFFILIATION = {"pk": "own_coop.pk", "year": "year.label"}
+ROUTES += [
+    Route(
+        "cooperatives:payment_create",
+        _post(COOP_WRITE),
+        OWN_AFFILIATION,
+        "post",
+        {"date": "year.start_date", "method": "=cheque", "amount": "=10,00"},
+    ),
+    Route(
+        "cooperatives:payment_cancel",
+        COOP_WRITE,
+        {**OWN_AFFILIATION, "payment_pk": "own_payment.pk"},
+    ),
+    Route("cooperatives:campaign_remind_preview", SECRETARIAT),
+]
+
 ROUTES += app_routes()

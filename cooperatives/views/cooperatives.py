@@ -20,7 +20,7 @@ from ..forms import (
     MandateForm,
     StrikeOffForm,
 )
-from ..models import Affiliation, Cooperative, Mandate
+from ..models import Affiliation, Cooperative, FeePayment, Mandate
 from ..services import appoint_mandataire
 
 sees_cooperatives = role_required(lambda user: user.sees_everything or user.is_mandataire)
@@ -66,6 +66,12 @@ def cooperative_list(request):
     context = {
         "filter": cooperative_filter,
         "page": page,
+        # The same figures as the home page's cards, for the coops of this list.
+        "affiliated": Affiliation.objects.affiliated(year)
+        .filter(cooperative__in=queryset.values("pk"))
+        .totals()
+        if request.user.sees_everything
+        else None,
         "sort": sort,
         "year": year,
         "statuses": dict(Affiliation.Status.choices),
@@ -85,7 +91,7 @@ def cooperative_detail(request, pk):
     user = request.user
     context = {
         "coop": cooperative,
-        "affiliations": cooperative.affiliations.select_related("school_year"),
+        "affiliations": cooperative.affiliations.select_related("school_year").with_paid(),
         "mandates": cooperative.mandates.select_related("user").order_by("-start_date"),
         "can_edit": user.is_secretariat,
         "year": year_from_request(request),
@@ -98,7 +104,7 @@ def cooperative_detail(request, pk):
 
 
 def cooperative_history(cooperative) -> list[dict]:
-    """Changes of the cooperative, its mandates and its affiliations, newest first."""
+    """Changes of the cooperative, its mandates, affiliations and fee payments, newest first."""
 
     def ordered(records):
         return records.select_related("history_user").order_by("history_date")
@@ -118,6 +124,14 @@ def cooperative_history(cooperative) -> list[dict]:
             Affiliation,
             lambda record: f"Affiliation {record.school_year}",
             exclude={"cooperative", "school_year"},
+        ),
+        history_events(
+            ordered(
+                FeePayment.history.filter(affiliation__cooperative_id=cooperative.pk)
+            ).select_related("affiliation__school_year"),
+            FeePayment,
+            lambda record: f"Paiement de cotisation {record.affiliation.school_year}",
+            exclude={"affiliation"},
         ),
     )
 

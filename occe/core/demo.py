@@ -14,6 +14,7 @@ import datetime
 import random
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -25,6 +26,7 @@ from cooperatives.models import (
     Affiliation,
     Circonscription,
     Cooperative,
+    FeePayment,
     Mandate,
     uai_check_letter,
 )
@@ -36,6 +38,7 @@ PASSWORD = "demo-occe-2025"
 DOMAIN = "occe92.test"  # .test is reserved (RFC 2606): no demo e-mail can ever be delivered
 SCALES = {"test": 30, "department": 625, "large": 6250}
 BATCH = 500
+CENT = Decimal("0.01")
 CHANGE_REASON = "Données de démonstration"
 
 # The seed report's figures for 625 cooperatives (previous school year).
@@ -362,6 +365,7 @@ class DemoResult:
     users: int = 0
     mandates: int = 0
     affiliations: int = 0
+    payments: int = 0
     accompaniments: int = 0
     totals: dict = field(default_factory=dict)
     logins: list[DemoLogin] = field(default_factory=list)
@@ -468,6 +472,46 @@ def _siren(rng: random.Random) -> str:
         if total % 10 == 0:
             return "".join(map(str, candidate))
     raise AssertionError("unreachable")
+
+
+def _fee_payments(affiliations, previous, secretariat, rng, today) -> int:
+    """Most of last year's fees paid (a few in part or not at all), a part of this year's,
+    so the campaign shows realistic amounts still to collect."""
+    # (paid in full, paid in part) shares: last year nearly all, this year under way.
+    shares = {True: (0.92, 0.04), False: (0.45, 0.15)}
+    methods, weights = list(FeePayment.Method), [40, 45, 5, 10]
+    payments = []
+    for affiliation in affiliations:
+        if affiliation.status != Affiliation.Status.VALIDATED or not affiliation.fee_total:
+            continue
+        full, part = shares[affiliation.school_year_id == previous.pk]
+        draw = rng.random()
+        if draw < full:
+            amount = affiliation.fee_total
+        elif draw < full + part:
+            amount = (affiliation.fee_total * Decimal(rng.uniform(0.3, 0.7))).quantize(CENT)
+        else:
+            continue
+        validated_on = timezone.localdate(affiliation.validated_at)
+        method = rng.choices(methods, weights)[0]
+        payments.append(
+            FeePayment(
+                affiliation=affiliation,
+                date=_day_between(
+                    rng, validated_on, min(today, validated_on + datetime.timedelta(days=60))
+                ),
+                method=method,
+                amount=max(amount, CENT),
+                reference=f"n° {rng.randrange(10**6, 10**7)}"
+                if method == FeePayment.Method.CHEQUE
+                else "",
+                recorded_by=secretariat,
+            )
+        )
+    bulk_create_with_history(
+        payments, FeePayment, batch_size=BATCH, default_change_reason=CHANGE_REASON
+    )
+    return len(payments)
 
 
 @transaction.atomic
@@ -723,9 +767,9 @@ def generate(coops: int, seed: int = 1) -> DemoResult:
     )
     result.affiliations = len(affiliations)
     result.totals = {
-        year.label: Affiliation.objects.filter(school_year=year).totals()
-        for year in (previous, current)
+        year.label: Affiliation.objects.affiliated(year).totals() for year in (previous, current)
     }
+    result.payments = _fee_payments(affiliations, previous, secretariat, rng, today)
 
     # Accompaniment log: about 300 contacts a year at department scale.
     topics = list(AccompanimentEntry.Topic)

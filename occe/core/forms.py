@@ -11,6 +11,7 @@ class AssociationForm(forms.ModelForm):
         exclude = ["updated_at"]
         widgets = {
             "decree_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "affiliation_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "objet": forms.Textarea(attrs={"rows": 3}),
         }
 

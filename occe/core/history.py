@@ -1,10 +1,12 @@
 """Change history (django-simple-history) shown as events: who, when, what changed.
 
 The changes are computed in Python between consecutive records of the same object, so a page
-showing N records runs one query, not one per record (`diff_against` would query each time).
+showing N records runs one query, not one per record (`diff_against` would query each time);
+the objects a foreign key points to are shown by name, fetched with one query per model.
 """
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
@@ -13,9 +15,12 @@ from . import formats
 ACTIONS = {"+": "création", "~": "modification", "-": "suppression"}
 
 
-def _display(field, value) -> str:
+def display_value(field, value, names: dict | None = None) -> str:
+    """A field's value as people read it. For a foreign key, `names` maps ids to names."""
     if value is None or value == "":
         return "—"
+    if field.many_to_one and names is not None:
+        return names.get(value, f"n° {value}")
     choices = dict(field.flatchoices) if field.choices else None
     if choices is not None:
         return str(choices.get(value, value))
@@ -26,6 +31,22 @@ def _display(field, value) -> str:
     if isinstance(value, datetime.date):
         return formats.date_fr(value)
     return str(value)
+
+
+def _related_names(records: list, fields: list) -> dict[str, dict]:
+    """{field name: {id: name}} for the foreign keys of `fields`, one query per related model."""
+    keys = [f for f in fields if f.many_to_one]
+    ids = defaultdict(set)
+    for record in records:
+        for field in keys:
+            value = getattr(record, field.attname)
+            if value is not None:
+                ids[field.related_model].add(value)
+    names = {
+        model: {pk: str(obj) for pk, obj in model._default_manager.in_bulk(pks).items()}
+        for model, pks in ids.items()
+    }
+    return {field.name: names.get(field.related_model, {}) for field in keys}
 
 
 def history_events(
@@ -45,6 +66,8 @@ def history_events(
         for f in model._meta.concrete_fields
         if f.editable and not f.auto_created and f.name not in excluded
     ]
+    records = list(records)
+    names = _related_names(records, fields)
     previous: dict = {}
     events = []
     for record in records:
@@ -58,8 +81,8 @@ def history_events(
                     changes.append(
                         {
                             "field": str(field.verbose_name),
-                            "old": _display(field, old),
-                            "new": _display(field, new),
+                            "old": display_value(field, old, names.get(field.name)),
+                            "new": display_value(field, new, names.get(field.name)),
                         }
                     )
             if not changes and record.history_type == "~":

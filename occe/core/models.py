@@ -2,12 +2,29 @@ import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+# Each part of a fee rate (per pupil, per adult, insurance per member). Real rates are a few
+# euros; the bound keeps every computed fee within the affiliation's own bounds.
+MAX_RATE = Decimal("10")
+RATE_FIELDS = (
+    "pupil_rate_federal",
+    "pupil_rate_departmental",
+    "adult_rate_federal",
+    "adult_rate_departmental",
+    "insurance_per_member",
+)
+rate = {
+    **money,
+    "validators": [
+        MinValueValidator(Decimal("0"), "Le taux ne peut pas être négatif."),
+        MaxValueValidator(MAX_RATE, "Un taux de cotisation ne dépasse pas 10,00 €."),
+    ],
+}
 
 
 class SchoolYearQuerySet(models.QuerySet):
@@ -116,19 +133,26 @@ class Association(models.Model):
 
     # Affiliation fees; each rate is split between the federal and the departmental part.
     pupil_rate_federal = models.DecimalField(
-        "cotisation par élève — part fédérale", default=Decimal("0.70"), **money
+        "cotisation par élève — part fédérale", default=Decimal("0.70"), **rate
     )
     pupil_rate_departmental = models.DecimalField(
-        "cotisation par élève — part départementale", default=Decimal("1.10"), **money
+        "cotisation par élève — part départementale", default=Decimal("1.10"), **rate
     )
     adult_rate_federal = models.DecimalField(
-        "cotisation par adulte — part fédérale", default=Decimal("1.50"), **money
+        "cotisation par adulte — part fédérale", default=Decimal("1.50"), **rate
     )
     adult_rate_departmental = models.DecimalField(
-        "cotisation par adulte — part départementale", default=Decimal("2.50"), **money
+        "cotisation par adulte — part départementale", default=Decimal("2.50"), **rate
     )
     insurance_per_member = models.DecimalField(
-        "assurance MAE par adhérent", default=Decimal("0.20"), **money
+        "assurance MAE par adhérent", default=Decimal("0.20"), **rate
+    )
+
+    affiliation_deadline = models.DateField(
+        "date limite d'affiliation",
+        null=True,
+        blank=True,
+        help_text="Rappelée aux mandataires dans les relances de la campagne en cours.",
     )
 
     # Thresholds used by receipts and controls.
@@ -159,6 +183,13 @@ class Association(models.Model):
 
     class Meta:
         verbose_name = "association"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(**{f"{name}__gte": 0, f"{name}__lte": MAX_RATE}),
+                name=f"association_{name}_bounds",
+            )
+            for name in RATE_FIELDS
+        ]
 
     def __str__(self):
         return self.name

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
+from cooperatives.figures import home_cards
 from cooperatives.models import Affiliation, Cooperative
 from occe.accounts.access import require, role_required, staff_or_board
 
@@ -18,11 +19,7 @@ def home(request):
     year = SchoolYear.objects.current()
     context = {"year": year}
     if user.sees_everything:
-        context["totals"] = Affiliation.objects.filter(school_year=year).totals()
-        context["submitted"] = Affiliation.objects.filter(
-            school_year=year, status=Affiliation.Status.SUBMITTED
-        ).count()
-        context["cooperatives"] = Cooperative.objects.active().count()
+        context["cards"] = home_cards(year)
     elif user.is_mandataire:
         coops = list(Cooperative.objects.visible_to(user).order_by("number"))
         affiliations = {

@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 
 import factory
 
@@ -7,6 +8,7 @@ from cooperatives.models import (
     Affiliation,
     Circonscription,
     Cooperative,
+    FeePayment,
     Mandate,
     uai_check_letter,
 )
@@ -86,3 +88,14 @@ class AccompanimentFactory(factory.django.DjangoModelFactory):
     channel = AccompanimentEntry.Channel.TELEPHONE
     topic = AccompanimentEntry.Topic.BANQUE
     staff = factory.SubFactory(UserFactory, secretariat=True)
+
+
+class FeePaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FeePayment
+
+    affiliation = factory.SubFactory(AffiliationFactory, validated=True)
+    date = factory.LazyFunction(datetime.date.today)
+    method = FeePayment.Method.CHEQUE
+    amount = Decimal("5.00")
+    recorded_by = factory.SubFactory(UserFactory, secretariat=True)

@@ -230,8 +230,13 @@ class TestList:
         assert self._names(client, type="maternelle")[1] == [a.name]
         assert self._names(client, priority_education="REP+")[1] == [a.name]
         assert self._names(client, circonscription=a.circonscription_id)[1] == [a.name]
-        not_affiliated = self._names(client, affiliee="non", annee=world.year.label)[1]
-        assert b.name in not_affiliated and a.name not in not_affiliated
+        # "a" has a draft: not affiliated yet ("affiliée" means validated), but started.
+        year = world.year.label
+        not_affiliated = self._names(client, affiliee="non", annee=year)[1]
+        assert a.name in not_affiliated and b.name in not_affiliated
+        assert self._names(client, affiliee="brouillon", annee=year)[1] == [a.name]
+        assert b.name in self._names(client, affiliee="non_commencee", annee=year)[1]
+        assert a.name not in self._names(client, affiliee="oui", annee=year)[1]
         names = self._names(client, tri="-nom")[1]
         assert names == sorted(names, reverse=True)
 
@@ -290,3 +295,24 @@ def test_a_co_mandataire_promoted_principal_gets_a_principal_mandate(world):
     assert co.end_date == datetime.date(2025, 2, 28)
     world.own_mandate.refresh_from_db()
     assert world.own_mandate.end_date == datetime.date(2025, 2, 28)
+
+
+def test_french_wording_of_the_filters_and_forms(world, client):
+    """Issue 3.13: "Circonscription : Toutes", never Django's "---------"."""
+    client.force_login(world.users["secretariat"])
+    form = client.get(reverse("cooperatives:list")).context["filter"].form
+    empty = {name: str(form[name]).split("</option>")[0].rsplit(">", 1)[1] for name in form.fields
+             if name != "q"}  # fmt: skip
+    assert empty == {
+        "type": "Tous",
+        "circonscription": "Toutes",
+        "priority_education": "Toutes les écoles",
+        "status": "Tous",
+        "affiliee": "Toutes",
+    }
+    for page in [
+        reverse("cooperatives:create"),
+        reverse("cooperatives:detail", args=[world.own_coop.pk]),
+        reverse("cooperatives:affiliation", args=[world.own_coop.pk, world.year.label]),
+    ]:
+        assert "---------" not in client.get(page).content.decode(), page

@@ -9,8 +9,9 @@ from occe.core.models import SchoolYear
 from tests.accounts.factories import UserFactory
 from tests.cooperatives.factories import AffiliationFactory, CooperativeFactory, MandateFactory
 
-# Session, user, MFA check, the list's count and page, the mandates' prefetch, the years switch…
-SECRETARIAT_QUERIES = 8
+# Session, user, MFA check, the list's count and page, the mandates' prefetch, the years switch,
+# the affiliated coops' members of the list (staff only)…
+SECRETARIAT_QUERIES = 9
 MANDATAIRE_QUERIES = 6
 
 

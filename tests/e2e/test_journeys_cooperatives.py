@@ -7,13 +7,16 @@ and the mandataire downloads the attestation.
 
 import io
 import re
+from decimal import Decimal
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from cooperatives.models import Affiliation, Cooperative
 from occe.accounts.mfa import current_code
+from occe.core.formats import euros
 from occe.core.models import SchoolYear
 from tests.accounts.factories import PASSWORD, UserFactory
 from tests.cooperatives.factories import CooperativeFactory, MandateFactory
@@ -93,27 +96,37 @@ def test_mandataire_submits_the_affiliation_and_downloads_the_attestation(new_pa
         assert response is not None and response.status == 404
         expect(teacher.get_by_role("heading", name="Page introuvable")).to_be_visible()
 
-    # Counts saved as a draft, then submitted with the mandataire's engagement.
+    # Counts saved as a draft, then changed and submitted in the same form: what is on screen
+    # is what is submitted, and an unticked engagement keeps everything typed.
     teacher.goto(f"/cooperatives/{own.pk}/affiliation/{year}/")
     expect(teacher.get_by_text("Non commencée")).to_be_visible()
     teacher.get_by_label("Classes").fill("6")
-    teacher.get_by_label("Élèves").fill("142")
+    teacher.get_by_label("Élèves").fill("130")
     teacher.get_by_label("Adultes").fill("9")
-    teacher.get_by_role("button", name="Enregistrer").click()
+    teacher.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(teacher.get_by_text("Affiliation enregistrée.")).to_be_visible()
     expect(teacher.locator(".badge", has_text="Brouillon")).to_be_visible()
 
-    teacher.get_by_role("button", name="Soumettre à l'association").click()
-    expect(
-        teacher.get_by_text("Vous devez confirmer votre engagement pour soumettre.")
-    ).to_be_visible()
-    teacher.get_by_label(re.compile("Je confirme mon engagement de mandataire")).check()
-    teacher.get_by_role("button", name="Soumettre à l'association").click()
-    expect(
-        teacher.get_by_text("Affiliation soumise à l'association départementale.")
-    ).to_be_visible()
+    fee = teacher.locator("#cotisation")
+    expect(fee).to_contain_text("Élèves : 130 ×")
+    teacher.get_by_label("Élèves").fill("142")
+    expect(fee).to_contain_text("Élèves : 142 ×")  # recomputed as they type, nothing saved
+    teacher.get_by_role("button", name="Enregistrer et soumettre").click()
+    engagement = teacher.get_by_label(re.compile("Je confirme mon engagement de mandataire"))
+    expect(teacher.locator("#id_engagement_error")).to_contain_text(
+        "Cochez cette case pour confirmer votre engagement"
+    )
+    expect(teacher.get_by_label("Élèves")).to_have_value("142")
+    expect(fee).to_contain_text("Élèves : 142 ×")
+    assert Affiliation.objects.get(cooperative=own, school_year=year).pupils == 130
+    screenshot(teacher, "parcours-mandataire-engagement-manquant")
+    engagement.check()
+    teacher.get_by_role("button", name="Enregistrer et soumettre").click()
+    expect(teacher.get_by_text("Affiliation soumise")).to_be_visible()
     expect(teacher.locator(".badge", has_text="Soumise")).to_be_visible()
     expect(teacher.get_by_role("button", name="Enregistrer")).to_have_count(0)
+    affiliation = Affiliation.objects.get(cooperative=own, school_year=year)
+    assert (affiliation.status, affiliation.pupils) == ("submitted", 142)
     screenshot(teacher, "parcours-mandataire-affiliation-soumise")
 
     # The secretary validates it from their own browser.
@@ -121,15 +134,28 @@ def test_mandataire_submits_the_affiliation_and_downloads_the_attestation(new_pa
     log_in(office, secretary)
     office.goto(f"/cooperatives/{own.pk}/affiliation/{year}/")
     expect(office.locator(".badge", has_text="Soumise")).to_be_visible()
-    office.get_by_role("button", name="Valider l'affiliation").click()
-    expect(office.get_by_text(f"Affiliation {year} de {own.number} validée.")).to_be_visible()
+    expect(office.get_by_label("Élèves")).to_have_value("142")
+    office.get_by_role("button", name="Enregistrer et valider").click()
+    expect(office.get_by_text(f"Affiliation {year} de {own.number} validée")).to_be_visible()
     expect(office.locator(".badge", has_text="Validée")).to_be_visible()
     affiliation = Affiliation.objects.get(cooperative=own, school_year=year)
     assert (affiliation.status, affiliation.pupils, affiliation.adults) == ("validated", 142, 9)
+    assert any("validée" in message.subject for message in mail.outbox)
+
+    # The secretary records a first payment of the fee, typed the French way.
+    office.get_by_label("Mode de paiement").select_option(label="Chèque")
+    office.get_by_label("Montant (€)").fill("120,50")
+    office.get_by_role("button", name="Enregistrer le paiement").click()
+    expect(office.get_by_text("Paiement enregistré.")).to_be_visible()
+    remaining = affiliation.fee_total - Decimal("120.50")
+    expect(office.locator("#reste-a-payer")).to_contain_text(euros(remaining))
 
     # The mandataire finds it validated at home and downloads the attestation.
     teacher.goto("/")
     expect(card.locator(".badge", has_text="Validée")).to_be_visible()
+    teacher.goto(f"/cooperatives/{own.pk}/affiliation/{year}/")
+    expect(teacher.locator("#reste-a-payer")).to_contain_text(euros(remaining))
+    teacher.goto("/")
     with teacher.expect_download() as download_info:
         card.get_by_role("link", name="Télécharger l'attestation d'affiliation").click()
     download = download_info.value

@@ -1,6 +1,9 @@
+import unicodedata
+
 from django import template
 
 from occe.core import formats
+from occe.core.history import display_value
 
 register = template.Library()
 
@@ -25,3 +28,18 @@ def query_with(context, **kwargs):
         else:
             params[key] = value
     return "?" + params.urlencode() if params else "?"
+
+
+@register.filter
+def de(name) -> str:
+    """« de » before a name, elided before a vowel or an h: "d'OCCE 92", "de Nanterre"."""
+    name = str(name or "").strip()
+    first = unicodedata.normalize("NFD", name[:1]).lower()[:1]
+    return f"d'{name}" if first and first in "aeiouyh" else f"de {name}"
+
+
+@register.simple_tag
+def field_value(instance, name: str) -> str:
+    """A model field's value as people read it: the label of a choice, a French date, oui/non."""
+    field = instance._meta.get_field(name)
+    return display_value(field, getattr(instance, name))
