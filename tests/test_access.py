@@ -15,7 +15,6 @@ from tests.access import (
     COOP_READ,
     COOP_WRITE,
     EVERYONE,
-    LOGIN,
     ROLES,
     SECRETARIAT,
     STAFF_AND_BOARD,
