@@ -2,6 +2,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.db import models
 
 from cooperatives.models import Cooperative
 
@@ -83,9 +84,16 @@ class SessionForm(forms.ModelForm):
         widgets = {"registration_deadline": DATE}
 
 
+def _formfield(field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # a visio link typed without its scheme
+    return field.formfield(**kwargs)
+
+
 class PartForm(forms.ModelForm):
     class Meta:
         model = SessionPart
+        formfield_callback = _formfield
         fields = ["date", "start_time", "end_time", "place", "visio_url"]
         widgets = {"date": DATE, "start_time": TIME, "end_time": TIME}
 
