@@ -57,10 +57,12 @@ class Audience(models.TextChoices):
 
 
 def unique_slug(title: str, taken) -> str:
-    base = slugify(title)[:60].strip("-") or "formation"
+    """`Réaliser un film avec sa classe` -> `realiser_un_film_avec_sa_classe`: the style of the
+    report's keys (lower-case ASCII, underscores between words)."""
+    base = slugify(title)[:60].strip("-").replace("-", "_") or "formation"
     slug, n = base, 2
     while taken(slug):
-        slug, n = f"{base}-{n}", n + 1
+        slug, n = f"{base}_{n}", n + 1
     return slug
 
 
