@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from occe.accounts.access import require
@@ -141,11 +142,14 @@ def attendance(request, pk):
     part = _part(request, pk)
     rows = [(registration, _state(registration)) for registration in _attendees(part)]
     parts = list(part.session.parts.order_by("date", "start_time", "pk"))
-    return render(
-        request,
-        "formations/attendance.html",
-        {"part": part, "session": part.session, "rows": rows, "parts": parts},
-    )
+    context = {
+        "part": part,
+        "session": part.session,
+        "rows": rows,
+        "parts": parts,
+        "open": not part.session.is_cancelled and part.date <= timezone.localdate(),
+    }
+    return render(request, "formations/attendance.html", context)
 
 
 def _state(registration) -> bool | None:
@@ -158,14 +162,15 @@ def attendance_mark(request, pk, registration_pk):
     """One click per person: present or absent at this part (HTMX swaps the row)."""
     part = _part(request, pk)
     registration = get_object_or_404(_attendees(part), pk=registration_pk)
-    require(not part.session.is_cancelled)
+    # Attendance is recorded on the day or after, never for a session still to come.
+    require(not part.session.is_cancelled and part.date <= timezone.localdate())
     present = request.POST.get("present") == "1"
     services.record_attendance(part, registration, present, request.user)
     if request.htmx:
         return render(
             request,
             "formations/includes/attendance_row.html",
-            {"registration": registration, "state": present, "part": part},
+            {"registration": registration, "state": present, "part": part, "open": True},
         )
     return redirect("formations:attendance", pk=part.pk)
 

@@ -43,9 +43,10 @@ class FormationsWorld:
         )
         held.parts.update(date=in_days(-7))
         self.attended = RegistrationFactory(session=held, user=teacher, cooperative=world.own_coop)
-        AttendanceFactory(registration=self.attended, part=held.parts.get())
-        # Someone else registered to the open session, for the attendance toggle.
-        self.other = RegistrationFactory(session=self.session, user=UserFactory())
+        self.held_part = held.parts.get()
+        AttendanceFactory(registration=self.attended, part=self.held_part)
+        # Someone else at the held session, for the attendance toggle.
+        self.other = RegistrationFactory(session=held, user=UserFactory())
         self.staff_training = StaffTrainingFactory()
 
 
@@ -99,7 +100,7 @@ ROUTES = [
     Route(
         "formations:attendance_mark",
         as_post(STAFF_WRITE),
-        {"pk": "formations.part.pk", "registration_pk": "formations.other.pk"},
+        {"pk": "formations.held_part.pk", "registration_pk": "formations.other.pk"},
         "post",
         {"present": "=1"},
     ),

@@ -244,6 +244,11 @@ def test_attendance_is_one_click_per_person_and_marks_the_session_held(login):
     animator = UserFactory(animation=True)
     client = login(animator)
     url = reverse("formations:attendance_mark", args=[part.pk, registration.pk])
+    assert client.post(url, {"present": "1"}).status_code == 403  # not on the day yet
+    assert "à partir du jour de la formation" in html(
+        client.get(reverse("formations:attendance", args=[part.pk]))
+    )
+    session.parts.update(date=in_days(0))
     response = client.post(url, {"present": "1"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert f'id="presence-{registration.pk}"' in html(response) and "<html" not in html(response)
