@@ -21,6 +21,7 @@ from cooperatives.models import Cooperative, Mandate
 from occe.accounts.models import Role, User
 from occe.core.demo import DOMAIN, FIRST_NAMES, LAST_NAMES, PASSWORD, _ascii
 from occe.core.demo_apps import DemoContext
+from occe.core.formats import number
 from occe.core.models import SchoolYear
 
 from .models import (
@@ -465,8 +466,8 @@ def populate(context: DemoContext) -> str:
     ]
     StaffTraining.objects.bulk_create(staff_trainings)
     return (
-        f"Formations : {len(trainings)} formations, {len(sessions)} sessions, "
-        f"{len(registrations)} inscriptions, {len(attendances)} présences, "
+        f"Formations : {len(trainings)} formations, {number(len(sessions))} sessions, "
+        f"{number(len(registrations))} inscriptions, {number(len(attendances))} présences, "
         f"{len(staff_trainings)} formations de l'équipe."
     )
 

@@ -3,6 +3,7 @@ their certificate and the satisfaction questionnaire."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -275,7 +276,11 @@ def survey(request, pk):
     if request.method == "POST" and form.is_valid():
         answer = form.save(commit=False)
         answer.registration = registration
-        answer.save()
+        try:
+            with transaction.atomic():
+                answer.save()
+        except IntegrityError:  # the same answers sent twice at once: one is kept
+            pass
         messages.success(request, "Merci pour vos réponses.")
         return redirect("formations:my_trainings")
     return render(request, "formations/survey.html", {"form": form, "registration": registration})
