@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from occe.accounts.access import role_required
 from occe.core.models import SchoolYear, year_from_request
@@ -78,16 +79,10 @@ def _staff_training_form(request, training):
         training = form.save()
         messages.success(request, f"Formation « {training} » enregistrée.")
         year = SchoolYear.objects.for_date(training.date)
-        return redirect(f"{_url('formations:staff_trainings')}?annee={year.label}")
+        return redirect(f"{reverse('formations:staff_trainings')}?annee={year.label}")
     title = f"Modifier « {training} »" if training.pk else "Formation de l'équipe ou du conseil"
     return render(
         request,
         "formations/form.html",
         {"form": form, "title": title, "back": "formations:staff_trainings"},
     )
-
-
-def _url(name: str) -> str:
-    from django.urls import reverse
-
-    return reverse(name)

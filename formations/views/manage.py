@@ -4,7 +4,7 @@ certificates; the board reads the lists."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch
+from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -213,13 +213,12 @@ def themes(request):
             form.save()
             messages.success(request, f"Thème « {form.instance} » ajouté.")
             return redirect("formations:themes")
-    used = Training.objects.filter(theme=OuterRef("pk"))
     return render(
         request,
         "formations/themes.html",
         {
             "form": form,
-            "themes": Theme.objects.annotate(used=Exists(used), n=Count("trainings")),
+            "themes": Theme.objects.annotate(n=Count("trainings")),
             "can_manage": can_manage(request.user),
         },
     )
