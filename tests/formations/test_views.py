@@ -447,3 +447,19 @@ def test_staff_trainings_are_typed_by_the_secretariat_and_listed_by_year(login):
         {"title": "X", "date": "2025-02-12", "audience": "tous", "participants": "0", "hours": "6"},
     )
     assert "Assurez-vous que cette valeur est supérieure ou égale à 1." in html(response)
+
+
+def test_large_ids_are_written_without_thousands_separator(login):
+    """French number formatting must never reach an option value or an element id."""
+    school = CooperativeFactory(pk=12345)
+    registration = RegistrationFactory(pk=23456, cooperative=school)
+    registration.session.parts.update(date=in_days(0))
+    teacher = login(registration.user)
+    options = html(teacher.get(reverse("formations:coop_options"), {"q": school.uai}))
+    assert 'value="12345"' in options
+    assert 'id="inscription-23456"' in html(teacher.get(reverse("formations:my_trainings")))
+    part = registration.session.parts.get()
+    page = html(
+        login(UserFactory(animation=True)).get(reverse("formations:attendance", args=[part.pk]))
+    )
+    assert 'id="presence-23456"' in page and 'hx-target="#presence-23456"' in page
