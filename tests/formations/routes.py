@@ -2,8 +2,8 @@
 register and reach their own registrations (another teacher's is a 404); staff manage; the
 board reads."""
 
-from formations.models import Registration, Session
-from tests.access import EVERYONE, LOGIN, STAFF, STAFF_AND_BOARD, Route, as_post, expect
+from formations.models import Session
+from tests.access import EVERYONE, STAFF_AND_BOARD, Route, as_post, expect
 from tests.accounts.factories import UserFactory
 
 from .factories import (
@@ -117,4 +117,3 @@ ROUTES = [
         {"pk": "formations.staff_training.pk"},
     ),
 ]
-assert LOGIN and STAFF and Registration  # the vocabulary in use above
