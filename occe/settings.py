@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.utils import get_random_secret_key
@@ -241,6 +242,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
+
+# Formations: reminders two days before a session, each registration reminded once.
+CELERY_BEAT_SCHEDULE["formations-reminders"] = {
+    "task": "formations.tasks.send_due_reminders",
+    "schedule": crontab(hour=7, minute=0),
+}
 
 LOGGING = {
     "version": 1,

@@ -29,6 +29,7 @@ urlpatterns = [
             RedirectView.as_view(url=lazy(static, str)("favicon.svg"), permanent=False)
         ),
     ),
+    path("formations/", include("formations.urls")),
     path("", include("occe.core.urls")),
 ]
 

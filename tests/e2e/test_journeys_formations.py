@@ -1,0 +1,103 @@
+"""The trainings' journey in a real browser.
+
+A teacher registers to a full session (waiting list); the seated teacher cancels and the first
+one is promoted (and told by e-mail); on the day, the animator records attendance with one
+click; the teacher downloads the certificate of attendance. (Teachers' own sign-up comes later.)
+"""
+
+import io
+import re
+
+import pytest
+from django.core import mail
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from formations import services
+from formations.models import Registration, Session
+from tests.accounts.factories import UserFactory
+from tests.cooperatives.factories import CooperativeFactory
+from tests.finances.conftest import association  # noqa: F401 - the association's identity
+from tests.formations.factories import SessionFactory, in_days
+
+from .helpers import log_in, screenshot
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("association"),
+]
+
+
+def test_waiting_list_promotion_attendance_and_certificate(new_page):
+    session = SessionFactory(
+        capacity=1,
+        training__title="Réaliser un film avec sa classe",
+        training__hours=3,
+        training__trainer="Marilou Peral",
+    )
+    paul_user = UserFactory(first_name="Paul")
+    seated = services.register(session.pk, paul_user, CooperativeFactory(), by=paul_user)
+    school = CooperativeFactory(name="École Lucie Aubrac", commune="Bagneux")
+    ines = UserFactory(first_name="Inès", last_name="Benali")
+    animator = UserFactory(animation=True)
+
+    # Inès finds the session in the catalogue: it is full, she joins the waiting list.
+    teacher = new_page()
+    log_in(teacher, ines)
+    teacher.locator("nav summary", has_text="Formations").click()
+    teacher.get_by_role("link", name="Catalogue").click()
+    expect(teacher.get_by_role("heading", name="Catalogue des formations")).to_be_visible()
+    teacher.get_by_label("Lieu").select_option("presentiel")
+    expect(teacher).to_have_url(re.compile(r"mode=presentiel"))
+    teacher.get_by_role("link", name="Réaliser un film avec sa classe").click()
+    teacher.get_by_role("link", name="S'inscrire sur la liste d'attente").click()
+    teacher.get_by_label("Rechercher votre école").fill("aubrac")
+    expect(teacher.locator("#id_cooperative option")).to_have_count(2)  # the prompt, the school
+    teacher.get_by_role("combobox", name="École").select_option(str(school.pk))
+    teacher.get_by_role("button", name="Confirmer l'inscription").click()
+    expect(teacher.get_by_text("vous êtes sur la liste d'attente").first).to_be_visible()
+    mine = Registration.objects.get(user=ines)
+    assert mine.status == "waiting" and mine.cooperative == school
+
+    # Paul cancels from « Mes formations »: Inès gets the seat and an e-mail.
+    paul = new_page()
+    log_in(paul, seated.user)
+    paul.goto("/formations/mes-formations/")
+    paul.get_by_role("link", name="Réaliser un film avec sa classe").click()
+    paul.once("dialog", lambda dialog: dialog.accept())
+    paul.get_by_role("button", name="Annuler mon inscription").click()
+    expect(paul.get_by_text("Votre inscription est annulée.")).to_be_visible()
+    mine.refresh_from_db()
+    assert mine.status == "confirmed"
+    (message,) = [m for m in mail.outbox if m.to == [ines.email]]
+    assert "Une place s'est libérée" in message.body
+    assert message.attachments[0][0] == "formation.ics"
+    teacher.reload()
+    expect(teacher.get_by_text("Votre place est confirmée.")).to_be_visible()
+
+    # The day comes: the animator records attendance, one click per person (HTMX).
+    session.parts.update(date=in_days(0))
+    office = new_page()
+    log_in(office, animator)
+    office.goto(f"/formations/sessions/{session.pk}/")
+    office.get_by_role("link", name="Présences").click()
+    row = office.locator(f"#presence-{mine.pk}")
+    expect(row).to_contain_text("non renseigné")
+    row.get_by_role("button", name="Présent").click()
+    expect(office.locator(f"#presence-{mine.pk}")).to_contain_text("présent")
+    assert Session.objects.get(pk=session.pk).status == Session.Status.TENUE
+    screenshot(office, "formations-presences")
+
+    # Inès downloads her certificate.
+    teacher.goto("/formations/mes-formations/")
+    with teacher.expect_download() as download_info:
+        teacher.get_by_role("link", name="Télécharger l'attestation de présence").click()
+    content = download_info.value.path().read_bytes()
+    text = " ".join(
+        " ".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages).split()
+    )
+    assert "Attestation de présence" in text
+    assert "Inès Benali" in text and "« Réaliser un film avec sa classe »" in text
+    assert "3,00 heures de présence" in text
+    screenshot(teacher, "formations-mes-formations")
