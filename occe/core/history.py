@@ -13,9 +13,12 @@ from . import formats
 ACTIONS = {"+": "création", "~": "modification", "-": "suppression"}
 
 
-def _display(field, value) -> str:
+def _display(field, value, names: dict | None = None) -> str:
     if value is None or value == "":
         return "—"
+    if names is not None:
+        # A foreign key: the object's name (a user, a receipt's number), never its id.
+        return names.get(value, "—")
     choices = dict(field.flatchoices) if field.choices else None
     if choices is not None:
         return str(choices.get(value, value))
@@ -45,6 +48,8 @@ def history_events(
         for f in model._meta.concrete_fields
         if f.editable and not f.auto_created and f.name not in excluded
     ]
+    records = list(records)
+    names = _related_names(records, fields)
     previous: dict = {}
     events = []
     for record in records:
@@ -58,8 +63,8 @@ def history_events(
                     changes.append(
                         {
                             "field": str(field.verbose_name),
-                            "old": _display(field, old),
-                            "new": _display(field, new),
+                            "old": _display(field, old, names.get(field.name)),
+                            "new": _display(field, new, names.get(field.name)),
                         }
                     )
             if not changes and record.history_type == "~":
@@ -74,6 +79,18 @@ def history_events(
             }
         )
     return events
+
+
+def _related_names(records: list, fields: list) -> dict[str, dict]:
+    """{foreign key name: {id: str(object)}}, one query per foreign key of the model."""
+    names = {}
+    for field in fields:
+        if not field.is_relation:
+            continue
+        ids = {getattr(record, field.attname) for record in records} - {None}
+        objects = field.related_model._base_manager.in_bulk(ids) if ids else {}
+        names[field.name] = {pk: str(obj) for pk, obj in objects.items()}
+    return names
 
 
 def newest_first(*event_lists: list[dict], limit: int = 50) -> list[dict]:
