@@ -582,8 +582,10 @@ class RenderJob(models.Model):
     # its children): the sweeper queues its missing PDFs again and the page offers « Relancer ».
     # A batch of 25 receipts takes seconds, so minutes without progress mean something is lost.
     STALE_AFTER = datetime.timedelta(minutes=3)
-    # Automatic re-queues before the job is marked failed and left to the secretariat.
-    MAX_SWEEPS = 3
+    # Automatic re-queues before the job is marked failed and left to the secretariat: about a
+    # quarter of an hour, longer than a job waits behind the largest request (10 000 receipts
+    # take about 6 minutes on 2 cores), so a job merely queued is never declared failed.
+    MAX_SWEEPS = 5
 
     request = models.ForeignKey(
         DonationRequest, on_delete=models.CASCADE, related_name="render_jobs"

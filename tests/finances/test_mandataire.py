@@ -214,9 +214,7 @@ def test_only_a_draft_is_deleted(world, association, login):
     assert DonationRequest.objects.filter(pk=submitted.pk).exists()
 
 
-def test_the_home_page_lists_the_mandataires_requests(
-    world, association, login, django_assert_max_num_queries
-):
+def test_the_home_page_lists_the_mandataires_requests(world, association, login):
     draft = DonationRequestFactory(cooperative=world.own_coop)
     DonationLineFactory(request=draft, amount=Decimal("30"))
     submitted = DonationRequestFactory(cooperative=world.own_coop, submitted=True)
