@@ -274,3 +274,12 @@ def test_the_history_shows_names_and_receipt_numbers(
     assert f"« {receipt.number} »" in history
     assert f"« {mandataire} »" in history and f"« {secretary} »" in history
     assert f"« {receipt.pk} »" not in history and f"« {mandataire.pk} »" not in history
+
+
+def test_request_numbers_print_without_a_thousands_separator(world, association, login):
+    request = DonationRequestFactory(id=1037, cooperative=world.own_coop)
+    client = login(world.users["mandataire"])
+    detail = client.get(reverse("finances:request_detail", args=[request.pk])).content.decode()
+    listing = client.get(reverse("finances:request_list")).content.decode()
+    for content in (detail, listing):
+        assert "n° 1037" in content and "1\u00a0037" not in content
