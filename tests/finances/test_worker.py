@@ -47,7 +47,10 @@ def test_pdfs_lost_with_a_killed_worker_are_requeued_by_the_sweeper(
     services.validate(request.pk, UserFactory(secretariat=True))
     receipts = Receipt.objects.filter(request=request)
     wait_for(lambda: receipts.exclude(pdf="").exists(), timeout=120)
-    os.killpg(first.pid, signal.SIGKILL)  # the whole process group: main process and child
+    # The main process first, then its whole group: were the child to die first, the main
+    # process would put the task back in the queue (task_reject_on_worker_lost) before dying.
+    os.kill(first.pid, signal.SIGKILL)
+    os.killpg(first.pid, signal.SIGKILL)
     first.wait(timeout=10)
     assert receipts.filter(pdf="").exists()
 
