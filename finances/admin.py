@@ -1,3 +1,11 @@
+"""The Django admin shows the receipts' data; it never changes what the workflow decides.
+
+A request's status only moves through the application's workflow (submit, validate, send back,
+reject); once validated or submitted the admin shows it without change; an issued line, a
+receipt, a counter and a rendering job are shown only. The database refuses the same changes
+(triggers of migration 0005) whatever asks.
+"""
+
 from django.contrib import admin
 
 from .models import DonationLine, DonationRequest, Receipt, ReceiptCounter, RenderJob
@@ -9,15 +17,37 @@ class DonationLineInline(admin.TabularInline):
     fields = ["donor_type", "last_name", "first_name", "company_name", "amount", "date", "receipt"]
     readonly_fields = ["receipt"]
 
+    # Lines change only while the request is a draft or to correct.
+    def has_add_permission(self, request, obj=None):
+        return obj is None or obj.is_editable
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.is_editable
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or obj.is_editable
+
 
 @admin.register(DonationRequest)
 class DonationRequestAdmin(admin.ModelAdmin):
     list_display = ["pk", "cooperative", "channel", "status", "created_at"]
     list_filter = ["status", "channel"]
     inlines = [DonationLineInline]
+    readonly_fields = [
+        "status",
+        "certified",
+        "submitted_by",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "reason",
+    ]
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or obj.is_editable
 
     def has_delete_permission(self, request, obj=None):
-        return obj is None or obj.status in DonationRequest.EDITABLE
+        return obj is None or obj.status == DonationRequest.Status.DRAFT
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -47,4 +77,6 @@ class ReceiptCounterAdmin(ReadOnlyAdmin):
     list_display = ["year", "last_number"]
 
 
-admin.site.register(RenderJob)
+@admin.register(RenderJob)
+class RenderJobAdmin(ReadOnlyAdmin):
+    list_display = ["request", "done", "total", "failed", "created_at", "finished_at"]

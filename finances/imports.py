@@ -1,20 +1,23 @@
 """Gifts read from files: the request template (.xlsx) and the Trousse à projets export."""
 
 import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from occe.core.forms import parse_french_decimal
 from occe.core.spreadsheets import normalize_header, read_table, read_xlsx
+from occe.core.validators import siren_problem
 
-from .models import DonationLine, DonorType, PaymentMethod
+from .models import MAX_GIFT_AMOUNT, MAX_LINES, DonationLine, DonorType, PaymentMethod
 
 # Template headers -> DonationLine fields.
 HEADERS = {
     "Nom": "last_name",
     "Prénom": "first_name",
     "Raison sociale": "company_name",
+    "Forme juridique": "legal_form",
     "SIREN": "siren",
     "Adresse": "address",
     "Code postal": "postal_code",
@@ -26,9 +29,8 @@ HEADERS = {
     "Mode de versement": "payment_method",
 }
 REQUIRED = ["Nom", "Adresse", "Code postal", "Commune", "Montant", "Date du don"]
-MAX_ROWS = 5000
-# Above the largest amount a receipt can hold (12 digits, 2 decimals).
-MAX_AMOUNT = Decimal(10**10)
+# One file makes one request, which holds at most MAX_LINES gifts.
+MAX_ROWS = MAX_LINES
 
 METHODS = {
     "especes": PaymentMethod.ESPECES,
@@ -57,17 +59,29 @@ class AmountError(ValueError):
 
 
 def parse_amount(value) -> Decimal:
+    """A cell's amount: a number, or text read the French way (as typed in the form)."""
+    if isinstance(value, bool):
+        raise AmountError(f"montant illisible « {_text(value)} »")
+    if isinstance(value, float) and abs(value - round(value, 2)) < 1e-9:
+        value = round(value, 2)  # a sheet's binary arithmetic: 0.1 + 0.2 is 0.30000000000000004
     if isinstance(value, int | float | Decimal):
         amount = Decimal(str(value))
+        # Decimal reads "NaN", "Infinity" and "1e20": none of them fits a receipt.
+        if not amount.is_finite():
+            raise AmountError(f"montant illisible « {_text(value)} »")
+        if amount != amount.quantize(Decimal("0.01")):
+            raise AmountError(f"montant « {_text(value)} » avec plus de deux décimales")
     else:
-        text = _text(value).replace("€", "").replace("\u00a0", "").replace(" ", "")
-        text = text.replace(",", ".")
-        amount = Decimal(text)
-    # Decimal reads "NaN", "Infinity" and "1e20": none of them fits a receipt.
-    if not amount.is_finite():
-        raise AmountError(f"montant illisible « {_text(value)} »")
-    if abs(amount) >= MAX_AMOUNT:
-        raise AmountError(f"montant trop élevé « {_text(value)} » (moins de 10 milliards d'euros)")
+        try:
+            amount = parse_french_decimal(_text(value))
+        except ValidationError as exc:
+            raise AmountError(
+                exc.messages[0][0].lower() + exc.messages[0][1:].rstrip(".")
+            ) from None
+    if amount <= 0:
+        raise AmountError(f"le montant « {_text(value)} » doit être supérieur à zéro")
+    if amount > MAX_GIFT_AMOUNT:
+        raise AmountError(f"montant trop élevé « {_text(value)} » (100 000 € au plus par don)")
     return amount.quantize(Decimal("0.01"))
 
 
@@ -89,9 +103,13 @@ def gift_from_record(record: dict) -> tuple[dict, list[str]]:
     """DonationLine fields from {field name: raw value}, and the French errors found."""
     errors = []
     fields = {name: _text(record.get(name)) for name in HEADERS.values()}
-    fields["siren"] = fields["siren"].replace(" ", "")
+    fields["siren"] = "".join(fields["siren"].split())
     if fields["company_name"] and not fields["last_name"]:
         fields["donor_type"] = DonorType.ENTREPRISE
+        if fields["siren"]:
+            problem = siren_problem(fields["siren"])
+            if problem:
+                errors.append(problem[0].lower() + problem[1:].rstrip("."))
     else:
         fields["donor_type"] = DonorType.PARTICULIER
     if not fields["country"]:
@@ -102,9 +120,6 @@ def gift_from_record(record: dict) -> tuple[dict, list[str]]:
         fields["amount"] = parse_amount(record.get("amount"))
     except AmountError as exc:
         errors.append(str(exc))
-        fields["amount"] = None
-    except (InvalidOperation, ValueError):
-        errors.append(f"montant illisible « {_text(record.get('amount'))} »")
         fields["amount"] = None
     try:
         fields["date"] = parse_date(record.get("date"))
@@ -121,7 +136,15 @@ def gift_from_record(record: dict) -> tuple[dict, list[str]]:
         except ValidationError:
             errors.append(f"courriel invalide « {fields['email']} »")
             fields["email"] = ""
-    for name in ("last_name", "first_name", "company_name", "address", "city", "country"):
+    for name in (
+        "last_name",
+        "first_name",
+        "company_name",
+        "legal_form",
+        "address",
+        "city",
+        "country",
+    ):
         fields[name] = fields[name][: DonationLine._meta.get_field(name).max_length]
     fields["postal_code"] = fields["postal_code"][:10]
     fields["siren"] = fields["siren"][:9]

@@ -2,6 +2,7 @@
 receipts issued on validation, their gapless numbering and the rendering jobs of their PDFs."""
 
 import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,6 +14,17 @@ from cooperatives.models import Cooperative
 from occe.core.spreadsheets import normalize_header
 
 amount_field = {"max_digits": 12, "decimal_places": 2}
+
+# One gift: more than zero, at most 100 000 €. A school cooperative's gifts are tens or hundreds
+# of euros (OCCE 92: 150 859 € over 508 requests in a year); a company's sponsorship of a class
+# trip reaches a few thousand. Above 100 000 € it is a typing error, never a gift to a coop.
+MAX_GIFT_AMOUNT = Decimal("100000.00")
+# Gifts in one request. The largest real request is a school fair's, one gift per family: a big
+# school has about 400 families. The edit form and the file import stop at 500, so a forged
+# form asking for 100 000 lines is refused at once instead of building them all.
+MAX_LINES = 500
+# A summary receipt adds up one donor's gifts of a request.
+MAX_RECEIPT_AMOUNT = MAX_GIFT_AMOUNT * MAX_LINES
 
 
 class DonorType(models.TextChoices):
@@ -34,9 +46,21 @@ class GiftForm(models.TextChoices):
 
 
 class GiftNature(models.TextChoices):
+    """The "nature du don" boxes of Cerfa 11580*05 (2023): the expenses volunteers give up and
+    the income expressly given up have their own boxes; "autres" is a gift in kind."""
+
     NUMERAIRE = "numeraire", "Numéraire"
     TITRES = "titres", "Titres de sociétés cotés"
-    AUTRES = "autres", "Autres"
+    ABANDON_REVENUS = "abandon_revenus", "Abandon exprès de revenus ou de produits"
+    FRAIS_BENEVOLES = (
+        "frais_benevoles",
+        "Frais engagés par les bénévoles, dont ils renoncent expressément au remboursement",
+    )
+    AUTRES = "autres", "Autres (dons en nature)"
+
+
+# The company form (Cerfa 16216*01) has no box for what only individuals give.
+COMPANY_NATURES = [GiftNature.NUMERAIRE, GiftNature.TITRES, GiftNature.AUTRES]
 
 
 class Channel(models.TextChoices):
@@ -50,6 +74,7 @@ DONOR_FIELDS = [
     "last_name",
     "first_name",
     "company_name",
+    "legal_form",
     "siren",
     "address",
     "postal_code",
@@ -168,6 +193,9 @@ class DonationLine(models.Model):
     last_name = models.CharField("nom", max_length=150, blank=True)
     first_name = models.CharField("prénom", max_length=150, blank=True)
     company_name = models.CharField("raison sociale", max_length=200, blank=True)
+    legal_form = models.CharField(
+        "forme juridique", max_length=100, blank=True, help_text="Par exemple SARL, SAS, SA."
+    )
     siren = models.CharField("SIREN", max_length=9, blank=True)
     address = models.CharField("adresse", max_length=250, blank=True)
     postal_code = models.CharField("code postal", max_length=10, blank=True)
@@ -203,6 +231,15 @@ class DonationLine(models.Model):
         verbose_name = "ligne de don"
         verbose_name_plural = "lignes de dons"
         ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount__isnull=True)
+                | models.Q(amount__gt=0, amount__lte=MAX_GIFT_AMOUNT),
+                name="donationline_amount_bounds",
+                violation_error_message="Le montant d'un don est compris entre 0,01 € et "
+                "100 000 €.",
+            )
+        ]
 
     def __str__(self):
         return f"{self.donor_name} — {self.amount}"
@@ -237,7 +274,7 @@ class DonationLine(models.Model):
     def missing_fields(self) -> list[str]:
         required = ["address", "postal_code", "city", "country", "amount", "date"]
         if self.donor_type == DonorType.ENTREPRISE:
-            required = ["company_name", "siren", *required]
+            required = ["company_name", "legal_form", "siren", *required]
         else:
             required = ["last_name", "first_name", *required]
         if self.nature == GiftNature.NUMERAIRE:
@@ -273,6 +310,7 @@ IMMUTABLE_MESSAGE = (
 # What may change after issue: the rendered file, the e-mail to the donor, the cancellation.
 MUTABLE_FIELDS = {
     "pdf",
+    "cancelled_pdf",
     "rendered_at",
     "email_status",
     "email_queued_at",
@@ -315,6 +353,7 @@ GIFT_FIELDS = [
     "amount",
     "gift_date",
     "summary_year",
+    "gifts",
     "form",
     "nature",
     "payment_method",
@@ -358,6 +397,7 @@ class Receipt(models.Model):
     last_name = models.CharField("nom", max_length=150, blank=True)
     first_name = models.CharField("prénom", max_length=150, blank=True)
     company_name = models.CharField("raison sociale", max_length=200, blank=True)
+    legal_form = models.CharField("forme juridique", max_length=100, blank=True)
     siren = models.CharField("SIREN", max_length=9, blank=True)
     address = models.CharField("adresse", max_length=250)
     postal_code = models.CharField("code postal", max_length=10)
@@ -367,6 +407,9 @@ class Receipt(models.Model):
     amount = models.DecimalField("montant", **amount_field)
     gift_date = models.DateField("date du don", null=True, blank=True)
     summary_year = models.PositiveSmallIntegerField("cumul de l'année", null=True, blank=True)
+    # The gifts as printed (date, amount, mode), written at issue: a summary receipt's table is
+    # read from here, never from the lines, which a later change must not reach.
+    gifts = models.JSONField("dons reçus", default=list, blank=True)
     form = models.CharField("forme du don", max_length=20, choices=GiftForm.choices)
     nature = models.CharField("nature du don", max_length=20, choices=GiftNature.choices)
     payment_method = models.CharField(
@@ -391,8 +434,11 @@ class Receipt(models.Model):
     # cooperative): a later change of settings never rewrites an issued receipt.
     issuer = models.JSONField("émetteur à l'émission", default=dict, blank=True)
 
-    # What may change after issue: the rendered file, the cancellation, the e-mail to the donor.
+    # What may change after issue, each once (database triggers refuse anything else): the
+    # rendered file, the cancellation and its marked file; the e-mail to the donor.
     pdf = models.FileField("PDF", max_length=255, blank=True)
+    # The copy marked « ANNULÉ », the only one served once cancelled; `pdf` stays as an archive.
+    cancelled_pdf = models.FileField("PDF annulé", max_length=255, blank=True)
     rendered_at = models.DateTimeField("PDF produit le", null=True, blank=True)
     cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
     cancelled_by = models.ForeignKey(
@@ -419,7 +465,11 @@ class Receipt(models.Model):
         verbose_name_plural = "reçus fiscaux"
         ordering = ["year", "sequence"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "sequence"], name="receipt_unique_sequence")
+            models.UniqueConstraint(fields=["year", "sequence"], name="receipt_unique_sequence"),
+            models.CheckConstraint(
+                condition=models.Q(amount__gt=0, amount__lte=MAX_RECEIPT_AMOUNT),
+                name="receipt_amount_bounds",
+            ),
         ]
 
     def __str__(self):
@@ -475,39 +525,79 @@ class Receipt(models.Model):
 
         return date_fr(self.gift_date)
 
-    def gifts(self) -> list[DonationLine]:
-        """The gifts this receipt covers (a replacement covers those of the cancelled one)."""
-        receipt = self
-        while receipt is not None:
-            lines = list(receipt.lines.all())
-            if lines:
-                return lines
-            receipt = receipt.replaces
-        return []
+    @staticmethod
+    def gifts_of(lines: list[DonationLine]) -> list[dict]:
+        """What a receipt prints of each gift it covers, as stored in `gifts` at issue."""
+        return [
+            {
+                "date": line.date.isoformat(),
+                "amount": str(line.amount),
+                "payment_method": line.payment_method,
+            }
+            for line in sorted(lines, key=lambda line: (line.date, line.position, line.pk or 0))
+        ]
+
+    def gift_rows(self) -> list[dict]:
+        """The frozen gifts with real dates and amounts, for printing."""
+        methods = dict(PaymentMethod.choices)
+        return [
+            {
+                "date": datetime.date.fromisoformat(gift["date"]),
+                "amount": Decimal(gift["amount"]),
+                "payment_method": methods.get(gift["payment_method"], ""),
+            }
+            for gift in self.gifts
+        ]
 
     @property
     def filename(self) -> str:
         return f"recu-{self.number}.pdf"
 
-    def pdf_relative_path(self) -> str:
-        suffix = "-annule" if self.is_cancelled else ""
+    def pdf_relative_path(self, cancelled: bool = False) -> str:
+        suffix = "-annule" if cancelled else ""
         return f"private/finances/recus/{self.year}/{self.number}{suffix}.pdf"
+
+    @property
+    def served_pdf(self):
+        """The file a user downloads: once cancelled, only the copy marked « ANNULÉ »."""
+        return self.cancelled_pdf if self.is_cancelled else self.pdf
+
+    def missing_files(self) -> list[bool]:
+        """Which renderings are still to do: the original (False) and, once cancelled, the
+        marked copy (True)."""
+        missing = [] if self.pdf else [False]
+        if self.is_cancelled and not self.cancelled_pdf:
+            missing.append(True)
+        return missing
 
 
 class RenderJob(models.Model):
-    """Progress of the rendering of a request's receipts, polled by the request's page.
+    """Progress of the rendering of some receipts of a request, polled by the request's page.
 
-    The receipts' `pdf` field is the source of truth; `done` is a cached count for the page.
+    The job knows its receipts; the receipts' files are the source of truth and `done` is a
+    cached count for the page.
     """
+
+    # A job with no progress for this long has lost its tasks (say its worker was killed with
+    # its children): the sweeper queues its missing PDFs again and the page offers « Relancer ».
+    # A batch of 25 receipts takes seconds, so minutes without progress mean something is lost.
+    STALE_AFTER = datetime.timedelta(minutes=3)
+    # Automatic re-queues before the job is marked failed and left to the secretariat: about a
+    # quarter of an hour, longer than a job waits behind the largest request (10 000 receipts
+    # take about 6 minutes on 2 cores), so a job merely queued is never declared failed.
+    MAX_SWEEPS = 5
 
     request = models.ForeignKey(
         DonationRequest, on_delete=models.CASCADE, related_name="render_jobs"
     )
+    receipt_ids = models.JSONField("reçus à produire (identifiants)", default=list)
     total = models.PositiveIntegerField("reçus à produire", default=0)
     done = models.PositiveIntegerField("reçus produits", default=0)
     failed = models.PositiveIntegerField("lots en échec", default=0)
     error = models.TextField("erreur", blank=True)
     created_at = models.DateTimeField("créé le", default=timezone.now)
+    progressed_at = models.DateTimeField("dernier progrès le", default=timezone.now)
+    sweeps = models.PositiveSmallIntegerField("relances automatiques", default=0)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
 
     class Meta:
@@ -525,6 +615,22 @@ class RenderJob(models.Model):
     @property
     def is_complete(self) -> bool:
         return self.done >= self.total
+
+    @property
+    def is_stale(self) -> bool:
+        return (
+            self.finished_at is None
+            and not self.is_complete
+            and self.progressed_at < timezone.now() - self.STALE_AFTER
+        )
+
+    def missing_ids(self) -> list[int]:
+        """The job's receipts whose files (original, or marked copy once cancelled) are not
+        all stored yet."""
+        receipts = Receipt.objects.filter(pk__in=self.receipt_ids).only(
+            "pk", "pdf", "cancelled_pdf", "cancelled_at"
+        )
+        return sorted(r.pk for r in receipts if r.missing_files())
 
 
 class TrousseMapping(models.Model):

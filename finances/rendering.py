@@ -3,12 +3,19 @@
 Many receipts are laid out in one WeasyPrint pass (one stylesheet parse, one font set-up, one
 layout), then each receipt's pages are written as its own PDF: per-document set-up costs far
 more than a page here. Each file is written atomically (temporary file, then rename).
+
+Every page carries the receipt's number and « page n/m » (and « ANNULÉ » on a cancelled copy).
+WeasyPrint's page counter runs over the whole batch and cannot be reset per receipt, so each
+receipt gets a named page and a counter style that numbers from its first page: the layout
+assumes one page per receipt, and the rare batch where a receipt is longer (a summary receipt
+with many gifts) is laid out a second time with the page counts of the first layout.
 """
 
 import datetime
 import logging
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -16,7 +23,7 @@ from django.template.loader import render_to_string
 
 from occe.core.pdf import font_config
 
-from .models import GiftForm, GiftNature, PaymentMethod, Receipt
+from .models import COMPANY_NATURES, GiftForm, GiftNature, PaymentMethod, Receipt
 
 TEMPLATE = "finances/pdf/receipts.html"
 logger = logging.getLogger(__name__)
@@ -26,71 +33,142 @@ def _media_path(relative: str) -> str:
     return str(Path(settings.MEDIA_ROOT) / relative) if relative else ""
 
 
+def _date(value: str) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
 def issuer_view(issuer: dict) -> dict:
     """The issuer frozen on a receipt, ready for the template (dates as dates, image paths as
     absolute paths). Only this is printed: never the association's current settings."""
     view = dict(issuer)
-    decree = issuer.get("decree_date") or ""
-    view["decree_date"] = datetime.date.fromisoformat(decree) if decree else None
+    view["decree_date"] = _date(issuer.get("decree_date") or "")
+    view["journal_officiel_date"] = _date(issuer.get("journal_officiel_date") or "")
     view["logo_path"] = _media_path(issuer.get("logo", ""))
     view["signature_path"] = _media_path(issuer.get("signature", ""))
     return view
 
 
-def _prepare(receipts: list[Receipt]) -> None:
-    for receipt in receipts:
+@dataclass
+class Sheet:
+    """One PDF to produce: a receipt, as issued or marked « ANNULÉ », and where its pages
+    start in the batch (1-based) and how many it has."""
+
+    receipt: Receipt
+    marked: bool
+    index: int
+    start: int = 1
+    pages: int = 1
+
+    @property
+    def key(self) -> tuple[int, bool]:
+        return (self.receipt.pk, self.marked)
+
+    @property
+    def name(self) -> str:
+        """A CSS identifier for its named page and counter style."""
+        return f"recu{self.index}"
+
+    @property
+    def css_number(self) -> str:
+        """The receipt's number as the inside of a CSS string (the prefix is a setting)."""
+        return "".join(
+            c if c.isalnum() or c in " -_/." else f"\\{ord(c):x} " for c in self.receipt.number
+        )
+
+    @property
+    def page_symbols(self) -> str:
+        return " ".join(f'"{n}"' for n in range(1, self.pages + 1))
+
+    @property
+    def anchor(self) -> str:
+        # By position: a pk in a template is localized ("1 037") with USE_THOUSAND_SEPARATOR.
+        return f"feuille-{self.index}"
+
+
+def _prepare(sheets: list[Sheet]) -> None:
+    for sheet in sheets:
+        receipt = sheet.receipt
         receipt.issuer_view = issuer_view(receipt.issuer)
-        gifts = receipt.gifts() if receipt.summary_year else []
-        receipt.gift_list = gifts
-        receipt.gift_methods = {g.payment_method for g in gifts} or {receipt.payment_method}
+        receipt.gift_list = receipt.gift_rows() if receipt.summary_year else []
+        methods = {gift["payment_method"] for gift in receipt.gifts} or {receipt.payment_method}
+        receipt.gift_methods = methods
         replacement = getattr(receipt, "replaced_by", None) if receipt.is_cancelled else None
         receipt.replacement_number = replacement.number if replacement else ""
 
 
-def receipts_html(receipts: list[Receipt]) -> str:
-    _prepare(receipts)
+def receipts_html(sheets: list[Sheet]) -> str:
+    _prepare(sheets)
     context = {
-        "receipts": receipts,
+        "sheets": sheets,
         "forms": GiftForm.choices,
         "natures": GiftNature.choices,
+        "company_natures": [(n.value, n.label) for n in COMPANY_NATURES],
         "methods": PaymentMethod.choices,
     }
     return render_to_string(TEMPLATE, context)
 
 
-def render_receipts(receipts: list[Receipt]) -> dict[int, bytes]:
-    """{receipt pk: PDF bytes}, laid out in one pass and split per receipt."""
+def _layout(sheets: list[Sheet]):
     from weasyprint import HTML
 
-    if not receipts:
-        return {}
-    html = receipts_html(receipts)
-    document = HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=font_config())
-    # By number: a pk in a template is localized ("1 037") when USE_THOUSAND_SEPARATOR is on.
-    anchor_ids = {f"recu-{r.number}": r.pk for r in receipts}
-    pages_by_receipt: dict[int, list] = {}
+    html = receipts_html(sheets)
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=font_config())
+
+
+def _split(document, sheets: list[Sheet]) -> dict[int, list]:
+    """{sheet index: its pages}, found by the anchor at the start of each sheet."""
+    by_anchor = {sheet.anchor: sheet.index for sheet in sheets}
+    pages: dict[int, list] = {}
     current = None
     for page in document.pages:
         for anchor in page.anchors:
-            if anchor in anchor_ids:
-                current = anchor_ids[anchor]
+            if anchor in by_anchor:
+                current = by_anchor[anchor]
                 break
-        pages_by_receipt.setdefault(current, []).append(page)
-    pdfs = {pk: document.copy(pages).write_pdf() for pk, pages in pages_by_receipt.items() if pk}
-    for receipt in receipts:
-        if receipt.pk not in pdfs:
+        pages.setdefault(current, []).append(page)
+    return pages
+
+
+def render_receipts(items: list[tuple[Receipt, bool]]) -> dict[tuple[int, bool], bytes]:
+    """{(receipt pk, marked): PDF bytes}, laid out in one pass (two if a receipt runs over a
+    page) and split per receipt. `marked` asks for the copy marked « ANNULÉ »."""
+    if not items:
+        return {}
+    sheets = [
+        Sheet(receipt, marked, index, start=index + 1)
+        for index, (receipt, marked) in enumerate(items)
+    ]
+    document = _layout(sheets)
+    pages = _split(document, sheets)
+    start = 1
+    relaid = False
+    for sheet in sheets:
+        count = len(pages.get(sheet.index, [])) or 1
+        if (sheet.start, sheet.pages) != (start, count):
+            sheet.start, sheet.pages, relaid = start, count, True
+        start += count
+    if relaid:
+        # The headers do not change the layout of the body: the same pages come out, numbered.
+        document = _layout(sheets)
+        pages = _split(document, sheets)
+    pdfs = {}
+    for sheet in sheets:
+        if len(sheets) == 1:
+            pdfs[sheet.key] = document.write_pdf()
+        elif sheet.index in pages:
+            pdfs[sheet.key] = document.copy(pages[sheet.index]).write_pdf()
+        else:
             # Its start was not found on any page of the batch: render it on its own.
-            logger.warning("Reçu %s rendu seul (ancre introuvable dans le lot)", receipt.number)
-            pdfs[receipt.pk] = render_one_bare(receipt)
+            logger.warning(
+                "Reçu %s rendu seul (ancre introuvable dans le lot)", sheet.receipt.number
+            )
+            pdfs[sheet.key] = render_receipts([(sheet.receipt, sheet.marked)])[sheet.key]
     return pdfs
 
 
 def render_one_bare(receipt: Receipt) -> bytes:
     """One receipt, one document: the baseline the benchmark compares the batch chain with."""
-    from weasyprint import HTML
-
-    html = receipts_html([receipt])
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=font_config())
+    return render_receipts([(receipt, receipt.is_cancelled)])[(receipt.pk, receipt.is_cancelled)]
 
 
 def store_atomically(relative_path: str, content: bytes) -> str:

@@ -14,10 +14,12 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from occe.core.models import Association
+from occe.core.validators import siren_problem
 
 from .models import (
     DONOR_FIELDS,
     GIFT_FIELDS,
+    MAX_GIFT_AMOUNT,
     Channel,
     DonationLine,
     DonationRequest,
@@ -34,7 +36,12 @@ ONLINE = PaymentMethod.VIREMENT
 
 
 class WorkflowError(Exception):
-    """An action that the request's state forbids; the message is shown to the user."""
+    """An action that the request's state forbids; the message is shown to the user, next to
+    `field` when the fault is one field's."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
 # --- Eligibility -----------------------------------------------------------------------------
@@ -58,11 +65,14 @@ def line_problems(request: DonationRequest, lines: list[DonationLine] | None = N
         missing = line.missing_fields()
         if missing:
             problems[line].append("À compléter : " + ", ".join(missing) + ".")
-        siren_ok = line.siren.isdigit() and len(line.siren) == 9
-        if line.donor_type == DonorType.ENTREPRISE and line.siren and not siren_ok:
-            problems[line].append("Le SIREN compte 9 chiffres.")
+        if line.donor_type == DonorType.ENTREPRISE and line.siren:
+            problem = siren_problem(line.siren)
+            if problem:
+                problems[line].append(problem)
         if line.amount is not None and line.amount <= 0:
             problems[line].append("Le montant doit être supérieur à zéro.")
+        if line.amount is not None and line.amount > MAX_GIFT_AMOUNT:
+            problems[line].append(f"Un don ne dépasse pas {_euros(MAX_GIFT_AMOUNT)}.")
         if line.date:
             if line.date > today:
                 problems[line].append("La date du don est dans le futur.")
@@ -83,7 +93,9 @@ def line_problems(request: DonationRequest, lines: list[DonationLine] | None = N
                 f"{_euros(association.receipt_min_amount)} fixé par l'association "
                 "(une participation aux activités de son enfant n'est pas un don)."
             )
-        if line.pk in already:
+        if line.receipt_id:
+            problems[line].append(f"Ce don a déjà fait l'objet du reçu {line.receipt.number}.")
+        elif line.pk in already:
             problems[line].append(f"Ce don a déjà fait l'objet du reçu {already[line.pk]}.")
     return dict(problems)
 
@@ -167,7 +179,8 @@ def submit(request: DonationRequest, user) -> None:
     if not request.certified:
         raise WorkflowError(
             "Certifiez que chaque don a été reçu sur le compte de la coopérative et n'a fait "
-            "l'objet d'aucune contrepartie."
+            "l'objet d'aucune contrepartie.",
+            field="certified",
         )
     lines = list(request.lines.all())
     if not lines:
@@ -297,7 +310,8 @@ def issuer_snapshot(association: Association, cooperative) -> dict:
         "city": association.city,
         "objet": association.objet,
         "status": association.status,
-        "decree_date": association.decree_date.isoformat() if association.decree_date else "",
+        "decree_date": _iso(association.decree_date),
+        "journal_officiel_date": _iso(association.journal_officiel_date),
         "signatory_name": association.signatory_name,
         "signatory_quality": association.signatory_quality,
         "city_of_issue": association.city,
@@ -308,11 +322,29 @@ def issuer_snapshot(association: Association, cooperative) -> dict:
     }
 
 
-def _check_issuer(association: Association) -> None:
+def _iso(day: datetime.date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+def issuer_problems(association: Association) -> list[str]:
+    """What the association's settings lack for a receipt to be valid (French messages)."""
+    problems = []
     if not (association.siren or association.rna):
+        problems.append("le SIREN ou le RNA de l'association")
+    if not association.signatory_name.strip():
+        problems.append("le nom du signataire des reçus")
+    if not association.signatory_quality.strip():
+        problems.append("la qualité du signataire (président, trésorier…)")
+    return problems
+
+
+def _check_issuer(association: Association) -> None:
+    problems = issuer_problems(association)
+    if problems:
         raise WorkflowError(
-            "Renseignez le SIREN ou le RNA de l'association dans ses paramètres avant "
-            "d'émettre des reçus."
+            "Aucun reçu ne peut être émis : renseignez "
+            + ", ".join(problems)
+            + " dans les paramètres de l'association."
         )
 
 
@@ -333,6 +365,7 @@ def _receipt_from(group: list[DonationLine], **fields) -> Receipt:
         amount=sum((line.amount for line in group), Decimal("0")),
         gift_date=first.date if len(group) == 1 else None,
         summary_year=first.date.year if len(group) > 1 else None,
+        gifts=Receipt.gifts_of(group),
         form=first.form,
         nature=first.nature,
         payment_method=first.payment_method if len(methods) == 1 else "",
@@ -351,7 +384,15 @@ def validate(request_id: int, user) -> list[Receipt]:
         raise WorkflowError("Seule une demande soumise peut être validée.")
     association = Association.get()
     _check_issuer(association)
-    lines = list(request.lines.all())
+    lines = list(request.lines.select_related("receipt"))
+    receipted = [line.receipt.number for line in lines if line.receipt_id]
+    if receipted:
+        # A gift is receipted once, whatever happened to the request since.
+        raise WorkflowError(
+            "Certains dons de cette demande ont déjà fait l'objet d'un reçu ("
+            + ", ".join(sorted(set(receipted)))
+            + ") : aucun nouveau reçu n'est émis."
+        )
     problems = line_problems(request, lines)
     if problems:
         raise WorkflowError("Certaines lignes ne peuvent pas faire l'objet d'un reçu.")
@@ -399,13 +440,12 @@ def validate(request_id: int, user) -> list[Receipt]:
 
 
 def schedule_rendering(request: DonationRequest, receipt_ids: list[int]) -> RenderJob:
+    """A job for these receipts' missing files, its batches queued after the commit."""
     from . import tasks
 
-    job = RenderJob.objects.create(request=request, total=len(receipt_ids))
-    for start in range(0, len(receipt_ids), tasks.BATCH_SIZE):
-        batch = receipt_ids[start : start + tasks.BATCH_SIZE]
-        # Each e-mail to a donor is queued by the rendering task, once its PDF is stored.
-        tasks.render_receipts.delay_on_commit(job.pk, batch)
+    receipt_ids = sorted(receipt_ids)
+    job = RenderJob.objects.create(request=request, receipt_ids=receipt_ids, total=len(receipt_ids))
+    tasks.enqueue_batches(job.pk, receipt_ids)
     return job
 
 
@@ -421,6 +461,7 @@ def cancel(receipt_id: int, user, reason: str) -> Receipt:
     receipt.cancelled_by = user
     receipt.cancel_reason = reason.strip()
     receipt.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    # The marked copy is rendered beside the original, which stays as an archive.
     schedule_rendering(receipt.request, [receipt.pk])
     return receipt
 

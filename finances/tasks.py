@@ -4,6 +4,7 @@ Tasks take ids and re-read the database; running one twice (or again after a wor
 mid-batch) renders only what is missing and never touches a number.
 """
 
+import datetime
 import logging
 import smtplib
 
@@ -32,33 +33,46 @@ EMAIL_TRANSIENT = (smtplib.SMTPException, OSError, TimeoutError)
 
 
 def needs_rendering(receipt: Receipt) -> bool:
-    return receipt.pdf.name != receipt.pdf_relative_path()
+    return bool(receipt.missing_files())
 
 
 def render_batch(receipt_ids: list[int]) -> int:
-    """Render and store the PDFs of these receipts that are missing or outdated."""
+    """Render and store the files of these receipts that are missing: the original, and the
+    copy marked « ANNULÉ » once cancelled. Each file is set once (database triggers refuse to
+    repoint it), so a second run of the same batch finds nothing to do."""
     receipts = [
         r
         for r in Receipt.objects.filter(pk__in=receipt_ids)
         .select_related("cooperative", "replaces", "replaced_by")
-        .prefetch_related("lines")
         .order_by("pk")
         if needs_rendering(r)
     ]
-    pdfs = render_pdfs(receipts)
+    sheets = [(receipt, marked) for receipt in receipts for marked in receipt.missing_files()]
+    pdfs = render_pdfs(sheets)
     now = timezone.now()
-    for receipt in receipts:
-        path = store_atomically(receipt.pdf_relative_path(), pdfs[receipt.pk])
-        # A plain UPDATE: the file and its date are not issued fields.
-        Receipt.objects.filter(pk=receipt.pk).update(pdf=path, rendered_at=now)
+    for receipt, marked in sheets:
+        path = store_atomically(receipt.pdf_relative_path(marked), pdfs[(receipt.pk, marked)])
+        field = "cancelled_pdf" if marked else "pdf"
+        # Only from empty: a concurrent run that stored it first is left as it is.
+        Receipt.objects.filter(pk=receipt.pk, **{field: ""}).update(
+            **{field: path}, rendered_at=now
+        )
         if (
-            receipt.email
+            not marked
+            and receipt.email
             and receipt.email_status == Receipt.EmailStatus.PENDING
             and not receipt.is_cancelled
         ):
             # Queued only now that the PDF exists: a late PDF never leaves an e-mail waiting.
             send_receipt_email.delay(receipt.pk)
     return len(receipts)
+
+
+def enqueue_batches(job_id: int, receipt_ids: list[int]) -> None:
+    """Queue the rendering of these receipts in batches, after the current transaction."""
+    for start in range(0, len(receipt_ids), BATCH_SIZE):
+        # Each e-mail to a donor is queued by the rendering task, once its PDF is stored.
+        render_receipts.delay_on_commit(job_id, receipt_ids[start : start + BATCH_SIZE])
 
 
 @shared_task(bind=True, autoretry_for=TRANSIENT, max_retries=3, retry_backoff=2, acks_late=True)
@@ -76,20 +90,61 @@ def render_receipts(self, job_id: int, receipt_ids: list[int]) -> int:
     return rendered
 
 
-def update_progress(job_id: int) -> None:
+def update_progress(job_id: int) -> RenderJob | None:
+    """Count the job's receipts whose files are all stored (never receipts of other jobs)."""
     job = RenderJob.objects.filter(pk=job_id).first()
     if job is None:
-        return
-    done = (
-        Receipt.objects.filter(request_id=job.request_id, rendered_at__gte=job.created_at)
-        .exclude(pdf="")
-        .count()
-    )
-    done = min(done, job.total)
+        return None
+    done = job.total - len(job.missing_ids())
     fields = {"done": done}
+    if done > job.done:
+        fields["progressed_at"] = timezone.now()
     if done >= job.total:
-        fields["finished_at"] = timezone.now()
+        fields["finished_at"] = job.finished_at or timezone.now()
     RenderJob.objects.filter(pk=job_id).update(**fields)
+    for name, value in fields.items():
+        setattr(job, name, value)
+    return job
+
+
+@shared_task
+def sweep_stale_jobs(stale_after_seconds: float | None = None) -> int:
+    """Queue again the missing PDFs of jobs that made no progress for a while (their tasks were
+    lost with a worker killed outright), at most `RenderJob.MAX_SWEEPS` times; then the job is
+    marked failed and the secretariat relaunches it from the request's page. Run by beat every
+    minute; returns the number of jobs re-queued."""
+    stale_after = (
+        RenderJob.STALE_AFTER
+        if stale_after_seconds is None
+        else datetime.timedelta(seconds=stale_after_seconds)
+    )
+    threshold = timezone.now() - stale_after
+    requeued = 0
+    for job_id in RenderJob.objects.filter(
+        finished_at__isnull=True, failed=0, progressed_at__lte=threshold
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            job = RenderJob.objects.select_for_update().get(pk=job_id)
+            missing = job.missing_ids()
+            if not missing:
+                update_progress(job.pk)
+                continue
+            if job.sweeps >= RenderJob.MAX_SWEEPS:
+                RenderJob.objects.filter(pk=job.pk).update(
+                    failed=F("failed") + 1,
+                    error=f"{len(missing)} PDF toujours manquants après "
+                    f"{job.sweeps} relances automatiques.",
+                )
+                continue
+            # The job counts as progressing again: the next sweep waits a full period.
+            RenderJob.objects.filter(pk=job.pk).update(
+                sweeps=F("sweeps") + 1, progressed_at=timezone.now()
+            )
+            enqueue_batches(job.pk, missing)
+            requeued += 1
+    if requeued:
+        logger.warning("%s production(s) de PDF relancée(s) par le balayage", requeued)
+    return requeued
 
 
 class EmailNotSent(Exception):
@@ -131,7 +186,7 @@ def _send_once(receipt_id: int) -> tuple[str, str]:
         receipt = Receipt.objects.select_related("cooperative").filter(pk=receipt_id).first()
         if not claimed or receipt is None or not receipt.email:
             return "skipped", ""
-        if not receipt.pdf or needs_rendering(receipt):
+        if not receipt.pdf:
             return "retry", f"Le PDF du reçu {receipt.number} n'a pas été produit."
         association = Association.get()
         body = render_to_string(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("recus/<int:pk>/", requests.request_detail, name="request_detail"),
     path("recus/<int:pk>/modifier/", requests.request_edit, name="request_edit"),
     path("recus/<int:pk>/importer/", requests.request_import, name="request_import"),
+    path("recus/<int:pk>/supprimer/", requests.request_delete, name="request_delete"),
     path("recus/<int:pk>/progression/", requests.request_progress, name="request_progress"),
     path("recus/<int:pk>/valider/", requests.request_validate, name="request_validate"),
     path("recus/<int:pk>/a-corriger/", requests.request_send_back, name="request_send_back"),

@@ -249,6 +249,20 @@ CELERY_BEAT_SCHEDULE["formations-reminders"] = {
     "schedule": crontab(hour=7, minute=0),
 }
 
+# --- Receipts (finances) ---
+# Redis hands an unacknowledged message (tasks are acknowledged late) to another worker after
+# this delay: it must exceed the longest time a message waits in a worker between delivery and
+# acknowledgement, or the task runs twice while the first run is still going. The longest is
+# the donors' e-mails of a large request: rate-limited to 30 a minute, 1 000 of them keep
+# messages reserved for about 35 minutes (a batch of 25 PDFs takes seconds, retries wait less
+# than two minutes). One hour covers it. A worker killed outright loses its messages for that
+# hour: the receipts' sweeper below re-queues missing PDFs within minutes instead.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BEAT_SCHEDULE["finances-sweep-stale-render-jobs"] = {
+    "task": "finances.tasks.sweep_stale_jobs",
+    "schedule": 60.0,  # seconds; a job is stale after RenderJob.STALE_AFTER (3 minutes)
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -219,12 +219,15 @@ def draft_affiliation(world):
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, settings, tmp_path):
-    """A real `celery worker` process on Redis, sharing the test database.
+def celery_worker_factory(transactional_db, settings, tmp_path):
+    """Start real `celery worker` processes on Redis, sharing the test database: each call
+    starts one (in its own process group, so a test can kill it whole with `os.killpg`); all
+    are stopped at the end.
 
     The broker is CELERY_BROKER_URL (as in CI), or the local Redis.
     """
     import os
+    import signal
     import subprocess
 
     import redis
@@ -246,26 +249,43 @@ def celery_worker_process(transactional_db, settings, tmp_path):
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CONN_MAX_AGE": "0",
     }
-    log = tmp_path / "worker.log"
-    process = subprocess.Popen(
-        worker_command(queue, "--concurrency=2", "--pool=prefork"),
-        env=env,
-        stdout=log.open("w"),
-        stderr=subprocess.STDOUT,
-    )
+    processes = []
+
+    def start(*options: str) -> subprocess.Popen:
+        log = tmp_path / f"worker-{len(processes)}.log"
+        process = subprocess.Popen(
+            worker_command(queue, *(options or ("--concurrency=2", "--pool=prefork"))),
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        process.log = log
+        processes.append(process)
+        return process
+
     app.conf.task_always_eager = False
     settings.CELERY_TASK_ALWAYS_EAGER = False
     try:
-        yield process
+        yield start
     finally:
         app.conf.task_always_eager = True
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        if os.environ.get("CI"):
-            print(log.read_text()[-3000:])
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+            if os.environ.get("CI"):
+                print(process.log.read_text()[-3000:])
+
+
+@pytest.fixture
+def celery_worker_process(celery_worker_factory):
+    """One real `celery worker` process (see `celery_worker_factory`)."""
+    return celery_worker_factory()
 
 
 def wait_for(condition, timeout: float = 60, interval: float = 0.3):

@@ -177,6 +177,8 @@ ROUTES += [
     Route("finances:request_progress", RECEIPT_READERS, VALIDATED),
     Route("finances:request_zip", RECEIPT_READERS, VALIDATED),
     Route("finances:request_import", _post(RECEIPT_EDITORS), DRAFT, "post"),
+    Route("finances:request_delete", RECEIPT_EDITORS, DRAFT),
+    Route("finances:request_delete", _post(RECEIPT_EDITORS), DRAFT, "post"),
     Route("finances:request_validate", _post(RECEIPT_DECIDERS), SUBMITTED, "post"),
     Route("finances:request_send_back", _post(RECEIPT_DECIDERS), SUBMITTED, "post"),
     Route("finances:request_reject", _post(RECEIPT_DECIDERS), SUBMITTED, "post"),

@@ -30,7 +30,8 @@ def get_receipt(request, pk) -> Receipt:
 @sees_receipts
 def receipt_pdf(request, pk):
     receipt = get_receipt(request, pk)
-    if not receipt.pdf:
+    # Once cancelled, only the copy marked « ANNULÉ » is handed out (the original is archived).
+    if not receipt.served_pdf:
         messages.info(
             request,
             f"Le PDF du reçu {receipt.number} est en cours de production : réessayez dans "
@@ -38,7 +39,7 @@ def receipt_pdf(request, pk):
         )
         return redirect("finances:request_detail", pk=receipt.request_id)
     return FileResponse(
-        receipt.pdf.open("rb"),
+        receipt.served_pdf.open("rb"),
         as_attachment=True,
         filename=receipt.filename,
         content_type="application/pdf",
@@ -48,7 +49,7 @@ def receipt_pdf(request, pk):
 @sees_receipts
 def request_zip(request, pk):
     donation_request = get_request(request, pk)
-    receipts = [r for r in donation_request.receipts.order_by("sequence") if r.pdf]
+    receipts = [r for r in donation_request.receipts.order_by("sequence") if r.served_pdf]
     if not receipts:
         messages.info(
             request, "Les PDF des reçus sont en cours de production : réessayez dans un instant."
@@ -58,7 +59,10 @@ def request_zip(request, pk):
     archive_file = tempfile.SpooledTemporaryFile(max_size=ZIP_IN_MEMORY)  # noqa: SIM115 - closed by FileResponse
     with zipfile.ZipFile(archive_file, "w", zipfile.ZIP_DEFLATED) as archive:
         for receipt in receipts:
-            with receipt.pdf.open("rb") as source, archive.open(receipt.filename, "w") as target:
+            with (
+                receipt.served_pdf.open("rb") as source,
+                archive.open(receipt.filename, "w") as target,
+            ):
                 while chunk := source.read(CHUNK):
                     target.write(chunk)
     archive_file.seek(0)
@@ -77,7 +81,11 @@ def receipt_cancel(request, pk):
     require(request.user.is_secretariat)
     form = CancelForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Indiquez le motif de l'annulation.")
+        if "reason" in form.errors:
+            messages.error(request, "Indiquez le motif de l'annulation.")
+        for field, errors in form.errors.items():
+            if field != "reason":
+                messages.error(request, f"{form.fields[field].label} : {' '.join(errors)}")
         return redirect("finances:request_detail", pk=receipt.request_id)
     try:
         if form.cleaned_data["replace"]:

@@ -5,7 +5,14 @@ from occe.accounts.access import staff_or_board
 from occe.core.spreadsheets import write_xlsx, xlsx_response
 
 from ..forms import RegisterForm
-from ..registers import Period, figures, issued_in, numbering_check
+from ..registers import (
+    Declaration,
+    Period,
+    declarations,
+    figures,
+    issued_in,
+    numbering_check,
+)
 
 
 def _period(request) -> Period:
@@ -70,15 +77,14 @@ def registers_export(request):
             write_xlsx(headers, rows, "Numérotation"), f"numerotation-{suffix}.xlsx"
         )
     if table == "declaration":
-        data = figures(period)
-        rows = [
-            ["Période", period.label],
-            ["Montant total des dons ayant donné lieu à reçu", float(data["amount"])],
-            ["Nombre de reçus délivrés", data["declaration_count"]],
+        rows = [[d.period.label, float(d.amount), d.count] for d in declarations(period)]
+        headers = [
+            "Période (article 222 bis du CGI)",
+            Declaration.AMOUNT_BASIS,
+            Declaration.COUNT_BASIS,
         ]
         return xlsx_response(
-            write_xlsx(["Déclaration (article 222 bis du CGI)", "Valeur"], rows, "Déclaration"),
-            f"declaration-dons-{suffix}.xlsx",
+            write_xlsx(headers, rows, "Déclaration"), f"declaration-dons-{suffix}.xlsx"
         )
     receipts = (
         issued_in(period)

@@ -1,10 +1,13 @@
 """Requests for receipts: the mandataire's draft and submission, the staff's decision."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from simple_history.utils import bulk_create_with_history
 
@@ -16,7 +19,7 @@ from .. import services
 from ..filters import RequestFilter
 from ..forms import ImportForm, LineFormSet, NewRequestForm, ReasonForm, RequestForm
 from ..imports import HEADERS, read_request_file
-from ..models import DonationLine, DonationRequest
+from ..models import MAX_LINES, DonationLine, DonationRequest
 
 sees_receipts = role_required(lambda user: user.sees_everything or user.is_mandataire)
 PAGE_SIZE = 50
@@ -31,10 +34,27 @@ def get_request(request, pk) -> DonationRequest:
     return get_object_or_404(queryset, pk=pk)
 
 
+def is_editor(user, donation_request) -> bool:
+    """Who edits the request while it is a draft or to correct."""
+    return user.is_secretariat or donation_request.cooperative.is_mandataire(user)
+
+
 def can_edit(user, donation_request) -> bool:
-    return donation_request.is_editable and (
-        user.is_secretariat or donation_request.cooperative.is_mandataire(user)
+    return donation_request.is_editable and is_editor(user, donation_request)
+
+
+def refuse_if_closed(request, donation_request):
+    """A redirect saying why the request can no longer be changed (its editors only; anyone
+    else gets the 403 of their role), or None when it can."""
+    require(is_editor(request.user, donation_request))
+    if donation_request.is_editable:
+        return None
+    messages.error(
+        request,
+        f"Cette demande est {donation_request.get_status_display().lower()} : elle ne peut "
+        "plus être modifiée.",
     )
+    return redirect("finances:request_detail", pk=donation_request.pk)
 
 
 @sees_receipts
@@ -85,7 +105,9 @@ def request_create(request):
 @sees_receipts
 def request_edit(request, pk):
     donation_request = get_request(request, pk)
-    require(can_edit(request.user, donation_request))
+    closed = refuse_if_closed(request, donation_request)
+    if closed:
+        return closed
     form = RequestForm(
         request.POST or None,
         instance=donation_request,
@@ -115,6 +137,13 @@ def request_edit(request, pk):
                 try:
                     services.submit(donation_request, request.user)
                 except services.WorkflowError as exc:
+                    if exc.field in form.fields:
+                        # Said next to its box; the lines, saved, are shown from the database.
+                        form.add_error(exc.field, str(exc))
+                        messages.error(request, "La demande n'est pas soumise : voir ci-dessous.")
+                        formset = LineFormSet(instance=donation_request, prefix="lignes")
+                        context = _edit_context(donation_request, form, formset)
+                        return render(request, "finances/request_edit.html", context)
                     messages.error(request, str(exc))
                     return redirect("finances:request_edit", pk=pk)
                 messages.success(request, "Demande soumise à l'association départementale.")
@@ -129,7 +158,15 @@ def request_edit(request, pk):
 
 def _grown(data, donation_request):
     data = data.copy()
-    total = int(data.get("lignes-TOTAL_FORMS", "0") or 0)
+    try:
+        total = int(data.get("lignes-TOTAL_FORMS", "0") or 0)
+    except ValueError:
+        total = 0
+    if total >= MAX_LINES:
+        # Not one more form: the bound formset says why (a forged count builds none).
+        formset = LineFormSet(data, instance=donation_request, prefix="lignes")
+        formset.is_valid()
+        return formset
     data["lignes-TOTAL_FORMS"] = str(total + 1)
     data[f"lignes-{total}-country"] = "France"
     data[f"lignes-{total}-donor_type"] = "particulier"
@@ -152,6 +189,7 @@ def _edit_context(donation_request, form, formset):
         "formset": formset,
         "problems": {line.pk: messages_ for line, messages_ in problems.items()},
         "import_form": ImportForm(),
+        "max_lines": MAX_LINES,
     }
 
 
@@ -163,7 +201,9 @@ def request_detail(request, pk):
     lines = list(donation_request.lines.select_related("receipt"))
     page = Paginator(lines, LINES_PER_PAGE).get_page(request.GET.get("page"))
     receipts = list(
-        donation_request.receipts.select_related("replaces", "cancelled_by").order_by("sequence")
+        donation_request.receipts.select_related(
+            "replaces", "cancelled_by", "replaced_by"
+        ).order_by("sequence")
     )
     open_statuses = (
         DonationRequest.Status.DRAFT,
@@ -187,6 +227,8 @@ def request_detail(request, pk):
         "receipts": receipts,
         "total": sum((line.amount or 0) for line in lines),
         "can_edit": can_edit(user, donation_request),
+        "can_delete": donation_request.status == DonationRequest.Status.DRAFT
+        and is_editor(user, donation_request),
         "can_decide": user.is_secretariat
         and donation_request.status == DonationRequest.Status.SUBMITTED,
         "can_reject": user.is_secretariat
@@ -245,7 +287,9 @@ def request_progress(request, pk):
 @sees_receipts
 def request_import(request, pk):
     donation_request = get_request(request, pk)
-    require(can_edit(request.user, donation_request))
+    closed = refuse_if_closed(request, donation_request)
+    if closed:
+        return closed
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         for error in form.errors.get("file", ["Choisissez un fichier .xlsx."]):
@@ -262,6 +306,13 @@ def request_import(request, pk):
         messages.error(request, "Aucune ligne n'a été importée : corrigez le fichier.")
         return redirect("finances:request_edit", pk=pk)
     start = donation_request.lines.count()
+    if start + len(gifts) > MAX_LINES:
+        messages.error(
+            request,
+            f"Une demande compte au plus {MAX_LINES} dons : celle-ci en a {start}, le fichier "
+            f"en apporte {len(gifts)}. Répartissez-les en plusieurs demandes.",
+        )
+        return redirect("finances:request_edit", pk=pk)
     bulk_create_with_history(
         [
             DonationLine(request=donation_request, position=start + i, **gift)
@@ -279,21 +330,60 @@ def request_import(request, pk):
 
 @sees_receipts
 def import_template(request):
-    example = [
-        "Martin",
-        "Claire",
-        "",
-        "",
-        "3 rue des Lilas",
-        "92000",
-        "Nanterre",
-        "France",
-        "claire.martin@exemple.fr",
-        50,
-        "15/01/2025",
-        "Chèque",
-    ]
-    return xlsx_response(write_xlsx(list(HEADERS), [example], "Dons"), "modele-demande-recus.xlsx")
+    # Dated this year and never in the future: the example passes the checks as it is.
+    today = timezone.localdate()
+    example = {
+        "Nom": "Martin",
+        "Prénom": "Claire",
+        "Adresse": "3 rue des Lilas",
+        "Code postal": "92000",
+        "Commune": "Nanterre",
+        "Pays": "France",
+        "Courriel": "claire.martin@exemple.fr",
+        "Montant": 50,
+        "Date du don": max(today - datetime.timedelta(days=7), datetime.date(today.year, 1, 1)),
+        "Mode de versement": "Chèque",
+    }
+    company = {
+        "Raison sociale": "Boulangerie du Marché",
+        "Forme juridique": "SARL",
+        "SIREN": "552081317",
+        "Adresse": "3 place du Marché",
+        "Code postal": "92700",
+        "Commune": "Colombes",
+        "Pays": "France",
+        "Montant": 300,
+        "Date du don": example["Date du don"],
+        "Mode de versement": "Virement",
+    }
+    rows = [[row.get(header, "") for header in HEADERS] for row in (example, company)]
+    return xlsx_response(write_xlsx(list(HEADERS), rows, "Dons"), "modele-demande-recus.xlsx")
+
+
+@sees_receipts
+def request_delete(request, pk):
+    """A draft is deleted by its editors, after a confirmation page; nothing else ever is."""
+    donation_request = get_request(request, pk)
+    require(is_editor(request.user, donation_request))
+    if donation_request.status != DonationRequest.Status.DRAFT:
+        messages.error(
+            request,
+            "Seul un brouillon peut être supprimé : cette demande est "
+            f"{donation_request.get_status_display().lower()}.",
+        )
+        return redirect("finances:request_detail", pk=pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            locked = DonationRequest.objects.select_for_update().get(pk=pk)
+            if locked.status == DonationRequest.Status.DRAFT:
+                locked.delete()
+        messages.success(request, f"Brouillon n° {pk} supprimé.")
+        return redirect("finances:request_list")
+    return render(
+        request,
+        "finances/request_delete.html",
+        {"donation_request": donation_request, "line_count": donation_request.lines.count()},
+    )
 
 
 @require_POST
@@ -350,7 +440,7 @@ def request_reject(request, pk):
 def request_rerender(request, pk):
     """Render again whatever is missing (after a failed batch)."""
     donation_request = get_request(request, pk)
-    missing = [r.pk for r in donation_request.receipts.all() if r.pdf.name != r.pdf_relative_path()]
+    missing = [r.pk for r in donation_request.receipts.all() if r.missing_files()]
     if missing:
         services.schedule_rendering(donation_request, missing)
         messages.success(request, f"{len(missing)} PDF relancé(s).")

@@ -11,12 +11,14 @@ history rows through simple_history's `bulk_create_with_history`.
 """
 
 import datetime
+import io
 import random
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
@@ -460,6 +462,43 @@ def _moment(day: datetime.date, rng: random.Random) -> datetime.datetime:
     )
 
 
+def _png(image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def demo_logo() -> bytes:
+    """The demo association's logo: « OCCE 92 » in a blue disc, with a cooperative's ring."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGBA", (360, 120), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((4, 4, 116, 116), fill=(0, 84, 159, 255))
+    draw.ellipse((28, 28, 92, 92), outline=(255, 255, 255, 255), width=8)
+    font = ImageFont.load_default(size=44)
+    draw.text((132, 14), "OCCE", font=font, fill=(0, 84, 159, 255))
+    draw.text((132, 64), "92", font=font, fill=(230, 120, 0, 255))
+    return _png(image)
+
+
+def demo_signature() -> bytes:
+    """A handwritten-looking stroke, as scanned signatures are: transparent background."""
+    import math
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (300, 110), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(image)
+    points = [
+        (20 + t * 2.4, 60 + 28 * math.sin(t / 6.0) * math.cos(t / 17.0) - t * 0.15)
+        for t in range(110)
+    ]
+    draw.line(points, fill=(20, 30, 90, 255), width=4, joint="curve")
+    draw.line([(40, 88), (250, 78)], fill=(20, 30, 90, 255), width=3)
+    return _png(image)
+
+
 def _siren(rng: random.Random) -> str:
     """Nine digits passing the Luhn check, as a real SIREN does."""
     digits = [rng.randrange(10) for _ in range(8)]
@@ -566,6 +605,9 @@ def generate(coops: int, seed: int = 1) -> DemoResult:
     association.signatory_name = president.get_full_name()
     association.signatory_quality = "Président"
     association.receipt_number_prefix = "92-"
+    # A newcomer sees complete receipts and attestations: a logo and a signature, drawn here.
+    association.logo.save("logo-demo.png", ContentFile(demo_logo()), save=False)
+    association.signature.save("signature-demo.png", ContentFile(demo_signature()), save=False)
     association.save()
 
     # Circonscriptions, each run by an IEN.

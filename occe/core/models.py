@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .validators import clean_siren, siren_problem
+
 money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 # Each part of a fee rate (per pupil, per adult, insurance per member). Real rates are a few
 # euros; the bound keeps every computed fee within the affiliation's own bounds.
@@ -124,6 +126,10 @@ class Association(models.Model):
     decree_date = models.DateField(
         "date du décret de reconnaissance d'utilité publique", null=True, blank=True
     )
+    # Printed on receipts beside the decree's date: the decree and its publication are two dates.
+    journal_officiel_date = models.DateField(
+        "date de publication du décret au Journal officiel", null=True, blank=True
+    )
     logo = models.ImageField("logo", upload_to="association/", blank=True)
     signatory_name = models.CharField("nom du signataire", max_length=150, blank=True)
     signatory_quality = models.CharField(
@@ -196,12 +202,30 @@ class Association(models.Model):
 
     def clean(self):
         errors = {}
+        self.siren = (self.siren or "").replace(" ", "").replace("\u00a0", "")
         if self.status == self.Status.UTILITE_PUBLIQUE and not self.decree_date:
             errors["decree_date"] = (
                 "Indiquez la date du décret de reconnaissance d'utilité publique."
             )
-        if self.siren and not (self.siren.isdigit() and len(self.siren) == 9):
-            errors["siren"] = "Le SIREN compte 9 chiffres."
+        if self.status == self.Status.UTILITE_PUBLIQUE and not self.journal_officiel_date:
+            errors["journal_officiel_date"] = (
+                "Indiquez la date de publication du décret au Journal officiel."
+            )
+        if (
+            self.decree_date
+            and self.journal_officiel_date
+            and self.journal_officiel_date < self.decree_date
+        ):
+            errors["journal_officiel_date"] = (
+                "Le décret est publié au Journal officiel après avoir été pris : vérifiez les "
+                "deux dates."
+            )
+        if self.siren:
+            problem = siren_problem(self.siren)
+            if problem:
+                errors["siren"] = problem
+            else:
+                self.siren = clean_siren(self.siren)
         self.rna = self.rna.strip().upper()
         if self.rna and not (len(self.rna) == 10 and self.rna[0] == "W" and self.rna[1:].isdigit()):
             errors["rna"] = "Le RNA s'écrit W suivi de 9 chiffres."

@@ -33,7 +33,7 @@ def test_secretariat_edits_the_association_and_history_keeps_who_and_what(world,
     association = Association.get()
     response = client.post(
         reverse("core:association"),
-        _form_data(association, name="OCCE 92", siren="123456789", pupil_rate_federal="0.80"),
+        _form_data(association, name="OCCE 92", siren="775 671 878", pupil_rate_federal="0.80"),
     )
     assert response.status_code == 302
     association.refresh_from_db()

@@ -70,14 +70,14 @@ def create_request(page: Page, coop) -> int:
 
 
 DONORS = [
-    # Nom, Prénom, Raison sociale, SIREN, Adresse, Code postal, Commune, Pays, Courriel,
-    # Montant, Date du don, Mode de versement
-    ["Lefèvre", "Hélène", "", "", "12 rue des Acacias", "92700", "Colombes", "France",
+    # Nom, Prénom, Raison sociale, Forme juridique, SIREN, Adresse, Code postal, Commune, Pays,
+    # Courriel, Montant, Date du don, Mode de versement
+    ["Lefèvre", "Hélène", "", "", "", "12 rue des Acacias", "92700", "Colombes", "France",
      "helene.lefevre@exemple.fr", 150, days_ago(20), "Chèque"],
-    ["Nguyen", "Bao", "", "", "4 allée des Cerisiers", "92000", "Nanterre", "",
+    ["Nguyen", "Bao", "", "", "", "4 allée des Cerisiers", "92000", "Nanterre", "",
      "", "80,50", days_ago(45).strftime("%d/%m/%Y"), "Espèces"],
-    ["", "", "Boulangerie du Marché", "552 081 317", "3 place du Marché", "92700", "Colombes",
-     "France", "", 1200, days_ago(70), "Virement"],
+    ["", "", "Boulangerie du Marché", "SARL", "552 081 317", "3 place du Marché", "92700",
+     "Colombes", "France", "", 1200, days_ago(70), "Virement"],
 ]  # fmt: skip
 EXPECTED = {
     # donor name on the receipt -> amount in words
@@ -110,7 +110,11 @@ def test_mandataire_uploads_submits_secretary_validates_and_mandataire_downloads
     lines = teacher.locator("fieldset.don")
     expect(lines).to_have_count(3)
     expect(lines.nth(0).get_by_label("Nom", exact=True)).to_have_value("Lefèvre")
-    expect(lines.nth(1).get_by_label("Montant")).to_have_value("80.50")
+    expect(lines.nth(1).get_by_label("Montant")).to_have_value("80,50")
+    expect(teacher.locator("#total-dons")).to_have_text("1\u202f430,50\u00a0€")
+    # Only the fields of each donor's type show.
+    expect(lines.nth(0).get_by_label("Raison sociale")).to_be_hidden()
+    expect(lines.nth(2).get_by_label("Nom", exact=True)).to_be_hidden()
     expect(lines.nth(2).get_by_label("Raison sociale")).to_have_value("Boulangerie du Marché")
     expect(lines.nth(2).get_by_label("SIREN")).to_have_value("552081317")
     expect(lines.nth(2).get_by_label("Type de donateur")).to_have_value("entreprise")
@@ -207,7 +211,11 @@ def test_mandataire_uploads_submits_secretary_validates_and_mandataire_downloads
     company = next(r for r in receipts if r.is_company)
     assert company.siren == "552081317" and company.amount == Decimal("1200")
     assert "N° SIREN : 552081317" in texts[company.filename]
+    assert "Forme juridique : SARL" in texts[company.filename]
     assert "238 bis" in texts[company.filename]
+    for receipt in receipts:
+        if not receipt.is_company:
+            assert "238 bis" not in texts[receipt.filename]
 
     # The other mandataire cannot download them either.
     response = intruder.goto(f"/finances/recus/{pk}/recus.zip")
@@ -279,3 +287,51 @@ def test_mandataire_grows_the_form_saves_a_draft_and_is_told_of_a_future_date(pa
     expect(page.locator("#don-1").get_by_role("alert")).to_contain_text("dans le futur")
     request.refresh_from_db()
     assert request.status == DonationRequest.Status.DRAFT
+
+
+def test_mandataire_types_amounts_the_french_way_and_sees_the_total(page: Page):
+    """Seen before: "120,50" typed in a number input became 12 050,00 € in a browser whose
+    locale reads the comma as a thousands separator. The browser here is French (fr-FR)."""
+    own = CooperativeFactory(name="École des Tilleuls")
+    mandataire = UserFactory(mandataire=True)
+    MandateFactory(cooperative=own, user=mandataire)
+    log_in(page, mandataire)
+    pk = create_request(page, own)
+
+    def add_gift(index: int, name: str, amount: str):
+        page.get_by_role("button", name="Ajouter un don").click()
+        line = page.locator(f"#don-{index}")
+        expect(line).to_be_visible()
+        line.get_by_label("Nom", exact=True).fill(name)
+        line.get_by_label("Prénom").fill("Julie")
+        line.get_by_label("Adresse").fill("7 rue Voltaire")
+        line.get_by_label("Code postal").fill("92000")
+        line.get_by_label("Commune").fill("Nanterre")
+        line.get_by_label("Date du don").fill(days_ago(5).isoformat())
+        line.get_by_label("Mode de versement").select_option(label="Chèque")
+        line.get_by_label("Montant").press_sequentially(amount)
+        return line
+
+    first = add_gift(1, "Moreau", "120,50")
+    expect(first.get_by_label("Montant")).to_have_attribute("inputmode", "decimal")
+    expect(page.locator("#total-dons")).to_have_text("120,50\u00a0€")
+    second = add_gift(2, "Petit", "1 079,50")
+    expect(page.locator("#total-dons")).to_have_text("1\u202f200,00\u00a0€")
+    # A company shows its own fields, an individual's are hidden (and the reverse).
+    second.get_by_label("Type de donateur").select_option(label="Entreprise")
+    expect(second.get_by_label("Raison sociale")).to_be_visible()
+    expect(second.get_by_label("Nom", exact=True)).to_be_hidden()
+    second.get_by_label("Type de donateur").select_option(label="Particulier")
+    expect(second.get_by_label("Raison sociale")).to_be_hidden()
+    screenshot(page, "parcours-recus-montants-francais")
+
+    page.get_by_label(CERTIFY).check()
+    page.get_by_role("button", name="Soumettre la demande").click()
+    expect(page.get_by_text("Demande soumise à l'association départementale.")).to_be_visible()
+    expect(page.get_by_text("2 dons, 1\u00a0200,00\u00a0€")).to_be_visible()
+    amounts = list(
+        DonationRequest.objects.get(pk=pk)
+        .lines.order_by("position")
+        .values_list("amount", flat=True)
+    )
+    assert amounts == [Decimal("120.50"), Decimal("1079.50")]

@@ -51,7 +51,8 @@ class DonationLineFactory(factory.django.DjangoModelFactory):
             last_name="",
             first_name="",
             company_name=factory.Sequence(lambda n: f"Boulangerie Martin {n}"),
-            siren="123456789",
+            legal_form="SARL",
+            siren="552081317",
             payment_method=PaymentMethod.VIREMENT,
         )
 

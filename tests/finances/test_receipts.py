@@ -23,9 +23,11 @@ from tests.finances.factories import (
     submitted_request,
 )
 
+# Every statement of Cerfa 11580*05 (2023) that a receipt of our own layout must carry.
 MANDATORY_STATEMENTS = [
-    "Reçu au titre des dons à certains organismes d'intérêt général",
-    "Articles 200, 238 bis et 978 du code général des impôts",
+    "Cerfa n° 11580*05",
+    "Reçu des dons et versements effectués par les particuliers au titre des articles 200 et "
+    "978 du code général des impôts",
     "Numéro d'ordre du reçu",
     "Bénéficiaire des versements",
     "Association ou fondation reconnue d'utilité publique par décret en date du",
@@ -33,32 +35,40 @@ MANDATORY_STATEMENTS = [
     "Œuvre ou organisme d'intérêt général",
     "Donateur",
     "Le bénéficiaire reconnaît avoir reçu au titre des dons et versements ouvrant droit à "
-    "réduction d'impôt, la somme de :",
+    "réduction d'impôt, la somme de (1) :",
     "Somme en toutes lettres :",
     "Date du versement ou du don :",
     "Le bénéficiaire certifie sur l'honneur que les dons et versements qu'il reçoit ouvrent "
-    "droit à la réduction d'impôt prévue à l'article :",
+    "droit à la réduction d'impôt prévue à l'article (2) :",
     "200 du CGI",
-    "238 bis du CGI",
     "978 du CGI",
     "Forme du don :",
     "Acte authentique",
     "Acte sous seing privé",
     "Déclaration de don manuel",
-    "Nature du don :",
+    "Nature du don (3) :",
     "Numéraire",
     "Titres de sociétés cotés",
+    "Abandon exprès de revenus ou de produits",
+    "Frais engagés par les bénévoles, dont ils renoncent expressément au remboursement",
+    "Autres (dons en nature) (4)",
     "En cas de don en numéraire, mode de versement du don :",
     "Remise d'espèces",
     "Chèque",
     "Virement, prélèvement, carte bancaire",
     "Date et signature",
+    "(1) Pour les dons de titres de sociétés cotées et les dons en nature",
+    "(2) L'organisme bénéficiaire peut cocher une ou plusieurs cases",
+    "article 1740 A du code général des impôts",
+    "(3) La réduction d'impôt sur la fortune immobilière ne s'applique qu'aux dons en numéraire",
+    "(4) Notamment les dons en nature.",
 ]
 
 
 def pdf_text(receipt: Receipt) -> str:
+    """The text of the PDF a user downloads (once cancelled: the copy marked « ANNULÉ »)."""
     receipt.refresh_from_db()
-    with receipt.pdf.open("rb") as handle:
+    with receipt.served_pdf.open("rb") as handle:
         reader = PdfReader(io.BytesIO(handle.read()))
     text = "\n".join(page.extract_text() for page in reader.pages)
     return " ".join(text.replace("\u2019", "'").split())
@@ -107,7 +117,9 @@ def test_individual_receipt_has_every_mandatory_statement(
     text = pdf_text(receipt)
     for statement in MANDATORY_STATEMENTS:
         assert statement in text, statement
-    assert "Cerfa n° 11580*05" in text
+    # Article 238 bis is the companies' (Cerfa 16216*01), never on an individual's receipt.
+    assert "238 bis" not in text and "entreprise" not in text.lower()
+    assert "Reçu au titre des dons à certains organismes d'intérêt général" not in text
     assert receipt.number in text
     assert "*** 280,00 € ***" in text
     assert "deux cent quatre-vingts euros" in text
@@ -133,8 +145,15 @@ def test_company_receipt_follows_cerfa_16216(
         "Reçu des dons et versements effectués par les entreprises au titre de l'article 238 bis "
         "du code général des impôts" in text
     )
-    assert "Boulangerie Martin" in text and "123456789" in text
-    assert "☒ 238 bis du CGI" in text and "☐ 200 du CGI" in text
+    assert "Entreprise donatrice" in text
+    assert "Boulangerie Martin" in text and "N° SIREN : 552081317" in text
+    assert "Forme juridique : SARL" in text
+    assert "☒ 238 bis du CGI" in text
+    # Only article 238 bis; nothing of the individuals' form.
+    assert "200 du CGI" not in text and "978" not in text
+    assert "particuliers" not in text and "Prénoms" not in text
+    assert "Reçu au titre des dons à certains organismes d'intérêt général" not in text
+    assert "bénévoles" not in text
     assert "mille euros" in text
 
 
@@ -318,7 +337,6 @@ def test_eligibility_rules_give_a_french_message_on_the_line(association):
     request = DonationRequestFactory()
     future = DonationLineFactory(request=request, date=datetime.date.today().replace(year=2100))
     old = DonationLineFactory(request=request, date=recent(400))
-    zero = DonationLineFactory(request=request, amount=Decimal("0"))
     small = DonationLineFactory(request=request, amount=Decimal("10"))
     incomplete = DonationLineFactory(request=request, address="", payment_method="")
     fine = DonationLineFactory(request=request)
@@ -327,7 +345,6 @@ def test_eligibility_rules_give_a_french_message_on_the_line(association):
 
     assert "La date du don est dans le futur." in problems[future]
     assert any("plus de 12 mois" in m for m in problems[old])
-    assert "Le montant doit être supérieur à zéro." in problems[zero]
     assert any("inférieurs au minimum de 30,00" in m for m in problems[small])
     assert problems[incomplete] == ["À compléter : adresse, mode de versement."]
     assert fine not in problems

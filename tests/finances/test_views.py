@@ -280,7 +280,7 @@ def test_mandataire_imports_the_excel_template(world, association, login):
                 "",
                 "",
                 "Garage Dupuis",
-                "123 456 789",
+                "552 081 317",
                 "2 rue B",
                 92100,
                 "Boulogne",
@@ -305,7 +305,7 @@ def test_mandataire_imports_the_excel_template(world, association, login):
         "France",
         "cheque",
     )
-    assert garage.donor_type == "entreprise" and garage.siren == "123456789"
+    assert garage.donor_type == "entreprise" and garage.siren == "552081317"
     assert garage.amount == Decimal("1200.50") and garage.postal_code == "92100"
 
 
