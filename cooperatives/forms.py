@@ -1,10 +1,10 @@
-import re
 from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 
 from occe.accounts.models import Role, User
+from occe.core.forms import FrenchDecimalField
 
 from .models import (
     MAX_ADULTS,
@@ -147,41 +147,8 @@ class AffiliationForm(forms.ModelForm):
         return data
 
 
-# TODO(lead): use occe.core.forms.FrenchDecimalField once merged
-AMOUNT = re.compile(r"\d+(?:[.,]\d{1,2})?")
-
-
-def parse_french_amount(text: str) -> Decimal:
-    """'120,50', '120.50', '1 234,56', '1 234 €' → Decimal. A value that reads two ways
-    ('1.234', '1,234.56', '1.234,56') is refused rather than guessed."""
-    compact = re.sub(r"[\s\u00a0\u202f]", "", text).removesuffix("€")
-    if not AMOUNT.fullmatch(compact):
-        raise forms.ValidationError(
-            "Montant illisible : écrivez par exemple 120,50 ou 1 234,56 (deux décimales au plus, "
-            "espaces pour les milliers).",
-            code="invalid",
-        )
-    return Decimal(compact.replace(",", "."))
-
-
-class FrenchAmountField(forms.CharField):
-    """An amount typed as text and read the French way (never a number input, which a
-    browser in another locale would misread)."""
-
-    widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return parse_french_amount(value) if value else None
-
-    def prepare_value(self, value):
-        if isinstance(value, Decimal):
-            return f"{value:.2f}".replace(".", ",")
-        return value
-
-
 class PaymentForm(forms.ModelForm):
-    amount = FrenchAmountField(
+    amount = FrenchDecimalField(
         label="Montant (€)",
         validators=amount_validators(Decimal("0.01")),
     )

@@ -24,7 +24,7 @@ TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 class HoursField(forms.CharField):
     """Hours typed the French way ("1,5", "9", "1 h 30"), never a type=number input.
 
-    TODO(lead): FrenchDecimalField once occe/core/forms.py has it.
+    Not occe.core.forms.FrenchDecimalField: durations are also written "1 h 30".
     """
 
     widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
