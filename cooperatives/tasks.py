@@ -1,7 +1,10 @@
+import smtplib
+
 from celery import shared_task
+from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone
 
 from occe.core.models import Association
@@ -51,3 +54,30 @@ def send_affiliation_reminders(batch_id: int) -> int:
     batch.finished_at = timezone.now()
     batch.save(update_fields=["finished_at"])
     return sent
+
+
+@shared_task(
+    autoretry_for=(ConnectionError, TimeoutError, smtplib.SMTPException),
+    max_retries=3,
+    retry_backoff=True,
+)
+def notify_mandataires(mandate_ids: list[int]) -> int:
+    """Tell existing accounts they were given a mandate (new accounts get their invitation
+    instead), over one SMTP connection."""
+    association = Association.get()
+    template = get_template("cooperatives/email/mandate_notice.txt")
+    messages = [
+        EmailMessage(
+            f"{association.short_name} — vous êtes {mandate.get_kind_display().lower()} de "
+            f"la coopérative {mandate.cooperative.number}",
+            template.render(
+                {"mandate": mandate, "association": association, "site_url": settings.SITE_URL}
+            ),
+            to=[mandate.user.email],
+        )
+        for mandate in Mandate.objects.filter(pk__in=mandate_ids, user__is_active=True)
+        .select_related("user", "cooperative")
+        .order_by("pk")
+    ]
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0
