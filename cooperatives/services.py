@@ -1,11 +1,13 @@
 """Workflows spanning several models: appointing mandataires (one or thousands at once)."""
 
 import datetime
+import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -48,7 +50,9 @@ class Accounts:
 
     An address identifies an account only once that account has verified it (allauth's
     EmailAddress.verified): otherwise anyone could declare a colleague's address on their own
-    account and receive that colleague's next mandate.
+    account and receive that colleague's next mandate. An account never opened (no login, no
+    password chosen) counts as verified: only the staff could have set its address, and the
+    only way into it is the invitation sent there.
     """
 
     users: dict[str, User] = field(default_factory=dict)  # address -> account that may get it
@@ -79,9 +83,21 @@ class Accounts:
                 accounts.refusals[email] = STAFF_ADDRESS
             elif user is not None:
                 accounts.users[email] = user
+            elif holder is not None and never_opened(holder):
+                accounts.users[email] = holder
             elif holder is not None:
                 accounts.refusals[email] = unverified_address(email)
         return accounts
+
+
+def never_opened(user: User) -> bool:
+    return user.last_login is None and not user.has_usable_password()
+
+
+def unusable_password() -> str:
+    """What User.set_unusable_password() stores, without its 40 random choices one by one
+    (thousands of accounts are created at once)."""
+    return UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30)
 
 
 def _is_staff(user: User) -> bool:
@@ -141,7 +157,8 @@ def appoint_mandataires(
             total=len(new_users),
             parameters={"users": [user.pk for user in new_users]},
         )
-    noticed = [m.pk for m in created if m.user not in new_users]
+    invited = {user.pk for user in new_users}
+    noticed = [m.pk for m in created if m.user_id not in invited]
     if noticed:
         notify_mandataires.delay_on_commit(noticed)
     return mandates
@@ -173,16 +190,13 @@ def _create_accounts(appointments: Sequence[Appointment], accounts: Accounts) ->
                 last_name=appointment.last_name,
                 role=Role.MANDATAIRE,
             )
-            user.set_unusable_password()
+            user.password = unusable_password()
             new_users[email] = user
     if not new_users:
         return []
+    # Their address rows (verified: the association chose the address) are created with the
+    # invitations, in the background (occe.accounts.invitations.record_addresses).
     created = User.objects.bulk_create(new_users.values())
-    # The association chose the address and the only way into the account is the link sent
-    # there: the address is the account's, verified.
-    EmailAddress.objects.bulk_create(
-        EmailAddress(user=user, email=user.email, primary=True, verified=True) for user in created
-    )
     for user in created:
         accounts.users[user.email] = user
     return created

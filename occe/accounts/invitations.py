@@ -6,6 +6,8 @@ generator would otherwise create them one query and one commit per person), the 
 are computed from those rows without a query, and every message goes over one SMTP connection.
 """
 
+from email.header import Header
+
 from allauth.account.forms import EmailAwarePasswordResetTokenGenerator
 from allauth.account.models import EmailAddress
 from allauth.account.utils import user_pk_to_url_str
@@ -34,8 +36,8 @@ class KnownAddressesTokenGenerator(EmailAwarePasswordResetTokenGenerator):
 
 def record_addresses(users) -> dict[int, set[str]]:
     """Each account's addresses, after creating in bulk the rows missing for their current
-    address (what allauth does one account at a time). An account never opened has only ever
-    been reached through the staff's address: that address is verified."""
+    address (what allauth does one account at a time). An account never opened (no login, no
+    password chosen) has only ever had the address the staff gave it: that row is verified."""
     users = list(users)
     addresses: dict[int, set[str]] = {user.pk: set() for user in users}
     for user_id, email in EmailAddress.objects.filter(user__in=users).values_list(
@@ -77,7 +79,11 @@ def invitation_messages(users, invited_by=None) -> list[EmailMessage]:
     association = Association.get()
     generator = KnownAddressesTokenGenerator(record_addresses(users))
     template = get_template("accounts/email/invitation.txt")
-    subject = f"{association.short_name} — votre accès à l'application de gestion"
+    # Encoded once (RFC 2047): encoding a non-ASCII header is the costliest part of building
+    # a message, and every invitation has the same subject.
+    subject = Header(
+        f"{association.short_name} — votre accès à l'application de gestion", "utf-8"
+    ).encode(maxlinelen=0)  # one line: Django refuses folded headers
     return [
         EmailMessage(
             subject=subject,

@@ -30,8 +30,10 @@ applied once by a Job (`apply_batch`); a management command is a few lines (`Imp
 """
 
 import datetime
+import gc
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -85,6 +87,21 @@ def cell_text(value) -> str:
 
 def is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector while an import holds tens of thousands of
+    cells and model instances: it would otherwise scan them all again every few thousand
+    allocations (measured: a third of the time of a 6 250-row import). Nothing of an import
+    needs collecting before its end; the collector runs again afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 # Columns ----------------------------------------------------------------------------------------
@@ -505,9 +522,10 @@ class Importer:
 
     def plan(self, data: bytes, filename: str = "fichier.xlsx") -> Plan:
         """Read, check and compare a file with the database. Writes nothing."""
-        plan = self.read(data, filename)
-        if plan.rows:
-            self._compare_all(plan.rows, self.load(plan.rows))
+        with collector_paused():
+            plan = self.read(data, filename)
+            if plan.rows:
+                self._compare_all(plan.rows, self.load(plan.rows))
         return plan
 
     def apply(self, plan: Plan, user=None) -> dict:
@@ -518,7 +536,7 @@ class Importer:
         """
         if plan.has_errors:
             raise ImportRefused("Le fichier contient des erreurs : rien n'a été importé.")
-        with transaction.atomic():
+        with collector_paused(), transaction.atomic():
             fresh = Plan(
                 importer=self,
                 rows=[

@@ -170,11 +170,16 @@ def _check_dimension(archive: zipfile.ZipFile, names: set[str], max_rows: int) -
         return
     rows = (max_row or 1) - (min_row or 1) + 1
     columns = (max_col or 1) - (min_col or 1) + 1
-    if rows - 1 > max_rows or rows * columns > MAX_CELLS:
+    if rows - 1 > max_rows:
         raise SpreadsheetError(
-            f"Le fichier est refusé : sa feuille déclare {_grouped(rows)} lignes et "
-            f"{_grouped(columns)} colonnes, au-delà de la limite de {_grouped(max_rows)} lignes "
-            "de données. Supprimez les lignes vides en fin de feuille, ou découpez le fichier."
+            f"Le fichier contient trop de lignes : au plus {max_rows} lignes de données (sa "
+            f"feuille en déclare {_grouped(rows - 1)}, lignes vides comprises). Supprimez les "
+            "lignes vides en fin de feuille, ou découpez le fichier."
+        )
+    if rows * columns > MAX_CELLS:
+        raise SpreadsheetError(
+            f"Le fichier est refusé : sa feuille déclare {_grouped(rows)} lignes de "
+            f"{_grouped(columns)} colonnes, bien plus qu'un import n'en contient."
         )
 
 
