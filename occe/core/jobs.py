@@ -32,6 +32,7 @@ import smtplib
 
 from celery import shared_task
 from celery.contrib.django.task import DjangoTask
+from celery.exceptions import Retry
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError
 from django.utils import timezone
@@ -127,7 +128,7 @@ class JobTask(DjangoTask):
 
     Like pretix's tasks: retried a bounded number of times on transient errors only; acked late
     so a worker dying mid-task leaves it to another one; the job is marked running when a task
-    starts and failed, with a French message, when one gives up.
+    starts and failed, with a French message, when one gives up (after its retries).
     """
 
     autoretry_for = TRANSIENT
@@ -140,15 +141,22 @@ class JobTask(DjangoTask):
         if job is not None:
             job.start()
 
-    def on_failure(self, exc, task_id, args, kwargs, einfo):
-        job = Job.objects.filter(pk=_job_id(args, kwargs)).first()
-        if job is None:
-            return
-        if isinstance(exc, JobFailed):
-            job.fail(str(exc))
-        else:
-            logger.error("Travail %s en échec", job.pk, exc_info=exc)
-            job.fail(GENERIC_ERROR)
+    def __call__(self, *args, **kwargs):
+        # Here rather than in on_failure, which Celery skips when a task runs eagerly (no
+        # broker: `make run`, the tests) and propagates its error.
+        try:
+            return super().__call__(*args, **kwargs)
+        except Retry:
+            raise  # tried again later: not failed yet
+        except Exception as exc:
+            job = Job.objects.filter(pk=_job_id(args, kwargs)).first()
+            if job is not None:
+                if isinstance(exc, JobFailed):
+                    job.fail(str(exc))
+                else:
+                    logger.error("Travail %s en échec", job.pk, exc_info=exc)
+                    job.fail(GENERIC_ERROR)
+            raise
 
 
 def _job_id(args, kwargs) -> int | None:
