@@ -198,6 +198,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
 
+# Background jobs (occe.core.jobs): jobs whose worker died are resumed.
+CELERY_BEAT_SCHEDULE["core-sweep-stale-jobs"] = {
+    "task": "occe.core.jobs.sweep_stale_jobs",
+    "schedule": 120.0,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
