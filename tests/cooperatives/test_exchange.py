@@ -534,6 +534,21 @@ def test_queries_do_not_grow_with_rows(world, year):
     assert count(200, 3, apply=True) == count(300, 40, apply=True)
 
 
+def test_queries_with_mandataires_and_history_do_not_grow_with_rows(world, year):
+    """Plan: the cooperatives, affiliations, principals, accounts, addresses and
+    circonscriptions of the file, one query each. Apply: the same, locked, then bulk writes."""
+
+    def count(first: int, rows: int) -> tuple[int, int]:
+        data = xlsx(line(n, circonscription=f"Circo {first}") for n in range(first, first + rows))
+        with CaptureQueriesContext(connection) as planned:
+            plan = plan_import(data, year)
+        with CaptureQueriesContext(connection) as applied:
+            apply_import(plan, user=world.users["secretariat"])
+        return len(planned), len(applied)
+
+    assert count(0, 3) == count(100, 40) == (6, 19)
+
+
 # Command ----------------------------------------------------------------------------------------
 
 
