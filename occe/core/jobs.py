@@ -35,6 +35,7 @@ from celery.contrib.django.task import DjangoTask
 from celery.exceptions import Retry
 from django.contrib.contenttypes.models import ContentType
 from django.db import OperationalError
+from django.db.models import Q
 from django.utils import timezone
 
 from .models import Job
@@ -59,8 +60,10 @@ class JobKind:
 
     name: str = ""
     label: str = ""
-    # Without progress for that long, an unfinished job is stale ("Relancer" appears).
+    # Without progress for that long, a running job is stale ("Relancer" appears); a job still
+    # waiting for a worker gets longer (a queue can be busy).
     stale_after = datetime.timedelta(minutes=5)
+    waits_at_most = datetime.timedelta(hours=1)
     max_attempts = 3  # automatic resumptions by the sweeper
     # run() ends the job when it returns; a kind that queues batches finishes it itself.
     finishes_on_return = True
@@ -163,16 +166,33 @@ def _job_id(args, kwargs) -> int | None:
     return kwargs.get("job_id", args[0] if args else None)
 
 
-@shared_task(base=JobTask, bind=True)
+class RunJobTask(JobTask):
+    def before_start(self, task_id, args, kwargs):
+        pass  # run_job claims its job itself
+
+
+@shared_task(base=RunJobTask, bind=True)
 def run_job(self, job_id: int) -> None:
-    """Run a job of a kind that does its work in one task. A second delivery of a finished job
-    does nothing."""
+    """Run a job of a kind that does its work in one task. The job is claimed first: a second
+    delivery of a finished job, or of a job another worker is running, does nothing."""
     job = Job.objects.filter(pk=job_id).first()
+    kind = get_kind(job.kind) if job else None
     if job is None or job.is_finished:
         return
-    kind = get_kind(job.kind)
     if kind is None:
         raise JobFailed(f"Type de travail inconnu : {job.kind}.")
+    now = timezone.now()
+    claimed = (
+        Job.objects.filter(pk=job.pk)
+        .filter(
+            Q(status=Job.Status.PENDING)
+            | Q(status=Job.Status.RUNNING, heartbeat_at__lt=now - kind.stale_after)
+        )
+        .update(status=Job.Status.RUNNING, started_at=now, heartbeat_at=now)
+    )
+    if not claimed:
+        return
+    job.refresh_from_db()
     try:
         result = kind.run(job)
     except JobFailed as exc:

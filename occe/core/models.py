@@ -340,11 +340,17 @@ class Job(models.Model):
 
     @property
     def is_stale(self) -> bool:
-        """Unfinished and silent for longer than its kind allows: its worker probably died."""
+        """Unfinished and silent for longer than its kind allows: its worker probably died, or
+        its message was lost."""
         if self.is_finished:
             return False
         kind = self.kind_object
-        limit = kind.stale_after if kind else datetime.timedelta(minutes=5)
+        if kind is None:
+            limit = datetime.timedelta(minutes=5)
+        elif self.status == self.Status.PENDING:
+            limit = kind.waits_at_most
+        else:
+            limit = kind.stale_after
         return timezone.now() - self.heartbeat_at > limit
 
     @property

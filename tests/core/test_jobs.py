@@ -178,3 +178,26 @@ def test_the_result_file_is_served_to_who_may_see_the_job(
     assert 'filename="resultat.txt"' in response["Content-Disposition"]
     other = login(world.users["autre_mandataire"]).get(reverse("core:job_file", args=[job.pk]))
     assert other.status_code == 404
+
+
+def test_a_job_another_worker_is_running_is_not_run_twice():
+    from occe.core.jobs import run_job
+
+    job = Job.objects.create(kind="tests.counting", status=Job.Status.RUNNING)
+    run_job.delay(job.pk)  # a second delivery while the first worker is at it
+    job.refresh_from_db()
+    assert (job.status, job.total) == (Job.Status.RUNNING, 0)
+    # That worker died (no sign of life): a new delivery takes the job over.
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - datetime.timedelta(hours=1))
+    run_job.delay(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.done) == (Job.Status.DONE, 4)
+
+
+def test_a_job_waiting_for_a_busy_worker_is_given_longer():
+    job = Job.objects.create(
+        kind="tests.counting", heartbeat_at=timezone.now() - datetime.timedelta(minutes=20)
+    )
+    assert not job.is_stale  # still queued behind other work
+    job.heartbeat_at = timezone.now() - datetime.timedelta(hours=2)
+    assert job.is_stale  # its message was lost
