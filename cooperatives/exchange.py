@@ -13,6 +13,7 @@ batching of bulk inserts (history included, through simple_history's bulk helper
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -23,7 +24,6 @@ from occe.core.imports import (
     ChoiceColumn,
     EmailColumn,
     Importer,
-    ImportRefused,
     IntegerColumn,
     Plan,
     Row,
@@ -36,8 +36,6 @@ from occe.core.spreadsheets import normalize_header
 
 from .models import Affiliation, Circonscription, Cooperative, Mandate, validate_uai
 from .services import Accounts, Appointment, appoint_mandataires
-
-__all__ = ["ImportRefused"]  # raised by apply_import
 
 # Realistic bounds of a school's headcounts (a large collège: about 60 classes, 1 500 pupils).
 MAX_CLASSES = 200
@@ -70,7 +68,7 @@ class UAIColumn(TextColumn):
         text = super().parse(value)
         try:
             validate_uai(text)
-        except Exception as exc:  # a ValidationError with a French message
+        except ValidationError as exc:
             raise CellInvalid(exc.messages[0]) from None
         return text
 

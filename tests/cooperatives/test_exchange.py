@@ -16,7 +16,6 @@ from openpyxl import Workbook, load_workbook
 
 from cooperatives.exchange import (
     COLUMNS,
-    ImportRefused,
     apply_import,
     export_rows,
     export_workbook,
@@ -24,6 +23,7 @@ from cooperatives.exchange import (
 )
 from cooperatives.models import Affiliation, Circonscription, Cooperative, Mandate
 from occe.accounts.models import User
+from occe.core.imports import ImportRefused
 from occe.core.models import Association, ImportBatch, Job, SchoolYear
 from occe.core.spreadsheets import OLE_SIGNATURE
 from tests.cooperatives.factories import (
