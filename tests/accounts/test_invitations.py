@@ -1,6 +1,7 @@
 """Invitations in bulk (occe/accounts/invitations.py): valid links, a constant number of
 queries, one SMTP connection, and a batch job that resumes where it stopped."""
 
+import datetime
 from unittest import mock
 
 import pytest
@@ -9,6 +10,7 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from occe.accounts.invitations import invitation_messages, send_invitations
 from occe.accounts.models import Role, User
@@ -71,8 +73,11 @@ def test_the_batch_job_skips_what_it_sent_and_accounts_that_joined(
     joined.save()
     with django_capture_on_commit_callbacks() as queued:
         job = launch(INVITATIONS, total=5, parameters={"users": [u.pk for u in users]})
-    # A first worker sent two before dying: the job resumes after them.
-    Job.objects.filter(pk=job.pk).update(done=2, status=Job.Status.RUNNING)
+    # A first worker sent two, then died (no sign of life since): the job resumes after them.
+    an_hour_ago = timezone.now() - datetime.timedelta(hours=1)
+    Job.objects.filter(pk=job.pk).update(
+        done=2, status=Job.Status.RUNNING, heartbeat_at=an_hour_ago
+    )
     queued[0]()
     job.refresh_from_db()
     assert job.status == Job.Status.DONE and job.done == 5
