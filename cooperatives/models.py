@@ -11,7 +11,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from occe.core import formats
-from occe.core.models import Association, SchoolYear, private_upload_path
+from occe.core.models import Association, SchoolYear
 
 UAI_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
 
@@ -746,39 +746,3 @@ class ReminderBatch(models.Model):
 
     def __str__(self):
         return f"Relance {self.school_year} du {self.created_at:%d/%m/%Y}"
-
-
-class ImportBatch(models.Model):
-    """One uploaded spreadsheet of cooperatives: kept as uploaded, applied at most once."""
-
-    class Status(models.TextChoices):
-        PREVIEW = "preview", "En attente de confirmation"
-        APPLIED = "applied", "Importé"
-        REFUSED = "refused", "Refusé"
-
-    # Stored under private/: MEDIA_URL has no public route, so the file is never served.
-    file = models.FileField("fichier", upload_to=private_upload_path)
-    original_name = models.CharField("nom du fichier", max_length=255, blank=True)
-    school_year = models.ForeignKey(
-        SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name="année scolaire"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="+",
-        verbose_name="importé par",
-    )
-    created_at = models.DateTimeField("déposé le", auto_now_add=True)
-    status = models.CharField(
-        "statut", max_length=10, choices=Status.choices, default=Status.PREVIEW
-    )
-    summary = models.JSONField("bilan", default=dict, blank=True)
-    applied_at = models.DateTimeField("appliqué le", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "import de coopératives"
-        verbose_name_plural = "imports de coopératives"
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"Import {self.school_year} du {self.created_at:%d/%m/%Y %H:%M}"

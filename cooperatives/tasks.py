@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -121,3 +121,30 @@ def notify_affiliation_validated(affiliation_id: int) -> int:
             EmailMessage(subject, body, to=to).send()
         Affiliation.objects.filter(pk=affiliation.pk).update(validation_notified_at=timezone.now())
     return len(to)
+
+
+@shared_task(
+    autoretry_for=(ConnectionError, TimeoutError, smtplib.SMTPException),
+    max_retries=3,
+    retry_backoff=True,
+)
+def notify_mandataires(mandate_ids: list[int]) -> int:
+    """Tell existing accounts they were given a mandate (new accounts get their invitation
+    instead), over one SMTP connection."""
+    association = Association.get()
+    template = get_template("cooperatives/email/mandate_notice.txt")
+    messages = [
+        EmailMessage(
+            f"{association.short_name} — vous êtes {mandate.get_kind_display().lower()} de "
+            f"la coopérative {mandate.cooperative.number}",
+            template.render(
+                {"mandate": mandate, "association": association, "site_url": settings.SITE_URL}
+            ),
+            to=[mandate.user.email],
+        )
+        for mandate in Mandate.objects.filter(pk__in=mandate_ids, user__is_active=True)
+        .select_related("user", "cooperative")
+        .order_by("pk")
+    ]
+    with get_connection() as connection:
+        return connection.send_messages(messages) or 0

@@ -263,6 +263,12 @@ CELERY_BEAT_SCHEDULE["finances-sweep-stale-render-jobs"] = {
     "schedule": 60.0,  # seconds; a job is stale after RenderJob.STALE_AFTER (3 minutes)
 }
 
+# Background jobs (occe.core.jobs): jobs whose worker died are resumed.
+CELERY_BEAT_SCHEDULE["core-sweep-stale-jobs"] = {
+    "task": "occe.core.jobs.sweep_stale_jobs",
+    "schedule": 120.0,
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -124,6 +124,21 @@ class World:
         setattr(self, name, built)
         return built
 
+    @functools.cached_property
+    def job(self):
+        """A finished job of the secretariat with a result file (occe.core.jobs)."""
+        from django.core.files.base import ContentFile
+
+        from occe.core.models import Job
+
+        job = Job.objects.create(
+            kind="imports.apply", user=self.users["secretariat"], status=Job.Status.DONE
+        )
+        job.result_file.save("resultat.xlsx", ContentFile(b"PK"), save=False)
+        job.result_name = "resultat.xlsx"
+        job.save()
+        return job
+
     def resolve(self, path: str):
         """'own_coop.pk' -> the value, '=text' -> 'text',, so tables of routes can name objects."""
         if path.startswith("="):

@@ -211,4 +211,16 @@ ROUTES += [
     Route("cooperatives:campaign_remind_preview", SECRETARIAT),
 ]
 
+
+# Background jobs (occe.core.jobs): everyone has "Mes travaux"; a job is seen by who started it
+# and by the secretariat, others get a 404.
+JOB = {"pk": "job.pk"}
+JOB_READERS = expect(404, secretariat=200)
+ROUTES += [
+    Route("core:jobs", EVERYONE),
+    Route("core:job_progress", JOB_READERS, JOB),
+    Route("core:job_retry", _post(JOB_READERS), JOB, "post"),
+    Route("core:job_file", JOB_READERS, JOB),
+]
+
 ROUTES += app_routes()

@@ -21,7 +21,7 @@ from ..forms import (
     StrikeOffForm,
 )
 from ..models import Affiliation, Cooperative, FeePayment, Mandate
-from ..services import appoint_mandataire
+from ..services import AppointmentRefused, appoint_mandataire
 
 sees_cooperatives = role_required(lambda user: user.sees_everything or user.is_mandataire)
 PAGE_SIZE = 50
@@ -196,12 +196,18 @@ def mandate_create(request, pk):
         initial={"start_date": timezone.localdate()},
     )
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            mandate = appoint_mandataire(cooperative, invited_by=request.user, **form.cleaned_data)
-        messages.success(
-            request, f"{mandate.user} est désormais {mandate.get_kind_display().lower()}."
-        )
-        return redirect("cooperatives:detail", pk=cooperative.pk)
+        try:
+            with transaction.atomic():
+                mandate = appoint_mandataire(
+                    cooperative, invited_by=request.user, **form.cleaned_data
+                )
+        except AppointmentRefused as refused:
+            form.add_error("email", refused.messages)
+        else:
+            messages.success(
+                request, f"{mandate.user} est désormais {mandate.get_kind_display().lower()}."
+            )
+            return redirect("cooperatives:detail", pk=cooperative.pk)
     return render(request, "cooperatives/mandate_form.html", {"form": form, "coop": cooperative})
 
 

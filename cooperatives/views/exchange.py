@@ -3,28 +3,23 @@
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 
 from occe.accounts.access import secretariat_only, staff_or_board
-from occe.core.models import SchoolYear, year_from_request
-from occe.core.spreadsheets import SpreadsheetError, check_size, clean_upload, xlsx_response
-
-from ..exchange import (
+from occe.core.imports import (
     ACTIONS,
-    COLUMNS,
     ERROR,
-    ImportPlan,
     ImportRefused,
-    apply_import,
-    export_workbook,
-    plan_import,
-    template_workbook,
+    confirm_batch,
+    plan_batch,
+    receive_upload,
 )
-from ..models import ImportBatch
+from occe.core.models import ImportBatch, Job, SchoolYear, year_from_request
+from occe.core.spreadsheets import clean_upload, xlsx_response
+
+from ..exchange import COLUMNS, CooperativeExporter, CooperativeImporter, template_workbook
 from .cooperatives import filtered_cooperatives
 
 SHOWN_ROWS = 200
@@ -58,11 +53,17 @@ class ImportForm(forms.Form):
         return clean_upload(self.cleaned_data["file"])
 
 
+def batches():
+    return ImportBatch.objects.of_kind(CooperativeImporter.kind).select_related(
+        "school_year", "created_by", "job"
+    )
+
+
 @staff_or_board
 def export(request):
     year = year_from_request(request)
     _, queryset, _ = filtered_cooperatives(request, year)
-    return xlsx_response(export_workbook(queryset, year), f"cooperatives-{year.label}.xlsx")
+    return CooperativeExporter(queryset=queryset, school_year=year).response()
 
 
 @secretariat_only
@@ -74,58 +75,33 @@ def template(request):
 def upload(request):
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        uploaded = form.cleaned_data["file"]
         year = form.cleaned_data["school_year"]
-        data = uploaded.read()
-        plan = plan_import(data, year)
-        # The upload is kept whatever its content, so that a refused file can be looked at.
-        batch = ImportBatch(
+        batch, plan = receive_upload(
+            CooperativeImporter(school_year=year),
+            form.cleaned_data["file"],
+            request.user,
             school_year=year,
-            created_by=request.user,
-            original_name=uploaded.name[:255],
-            status=ImportBatch.Status.REFUSED if plan.has_errors else ImportBatch.Status.PREVIEW,
-            summary=plan.summary(),
         )
-        batch.file.save("import-cooperatives.xlsx", ContentFile(data), save=False)
-        batch.save()
         if not plan.file_errors:
             return redirect("cooperatives:import_preview", batch_pk=batch.pk)
         for error in plan.file_errors:
             form.add_error("file", error)
-    batches = ImportBatch.objects.select_related("school_year", "created_by")[:10]
     return render(
         request,
         "cooperatives/import.html",
-        {"form": form, "batches": batches, "columns": COLUMNS},
+        {"form": form, "batches": batches()[:10], "columns": COLUMNS},
     )
-
-
-def _plan(batch: ImportBatch) -> ImportPlan:
-    """The batch's stored file compared with the database as it is now."""
-    plan = ImportPlan(school_year=batch.school_year)
-    try:
-        check_size(batch.file.size)
-        with batch.file.open("rb") as stored:
-            data = stored.read()
-    except SpreadsheetError as error:
-        plan.file_errors.append(str(error))
-        return plan
-    except OSError:
-        plan.file_errors.append("Le fichier déposé est introuvable : déposez-le à nouveau.")
-        return plan
-    return plan_import(data, batch.school_year)
 
 
 @secretariat_only
 def preview(request, batch_pk):
-    batch = get_object_or_404(
-        ImportBatch.objects.select_related("school_year", "created_by"), pk=batch_pk
-    )
+    batch = get_object_or_404(batches(), pk=batch_pk)
     if request.method == "POST":
         return _confirm(request, batch.pk)
-    plan = _plan(batch)
+    plan = plan_batch(batch)
     order = {action: index for index, action in enumerate(ACTIONS)}
     rows = sorted(plan.rows, key=lambda row: (row.action != ERROR, order[row.action], row.line))
+    applying = batch.job if batch.job_id and not batch.job.is_finished else None
     context = {
         "batch": batch,
         "plan": plan,
@@ -133,7 +109,10 @@ def preview(request, batch_pk):
         "rows": rows[:SHOWN_ROWS],
         "hidden_rows": max(0, len(rows) - SHOWN_ROWS),
         "shown_rows": SHOWN_ROWS,
-        "can_confirm": batch.status == ImportBatch.Status.PREVIEW and not plan.has_errors,
+        "job": batch.job,
+        "can_confirm": batch.status == ImportBatch.Status.PREVIEW
+        and not plan.has_errors
+        and applying is None,
     }
     return render(request, "cooperatives/import_preview.html", context)
 
@@ -141,33 +120,23 @@ def preview(request, batch_pk):
 def _confirm(request, batch_pk):
     with transaction.atomic():
         # Locked: a second click (or a second tab) waits, then sees the batch applied.
-        batch = get_object_or_404(
-            ImportBatch.objects.select_for_update().select_related("school_year"), pk=batch_pk
-        )
-        if batch.status != ImportBatch.Status.PREVIEW:
-            messages.error(
-                request,
-                f"Cet import est déjà {batch.get_status_display().lower()} : "
-                "il n'a pas été appliqué une seconde fois.",
-            )
-            return redirect("cooperatives:import_preview", batch_pk=batch.pk)
-        plan = _plan(batch)
+        batch = get_object_or_404(ImportBatch.objects.select_for_update(), pk=batch_pk)
         try:
-            result = apply_import(plan, user=request.user)
+            job = confirm_batch(batch, request.user)
         except ImportRefused as exc:
-            batch.status = ImportBatch.Status.REFUSED
-            batch.summary = plan.summary()
-            batch.save(update_fields=["status", "summary"])
             messages.error(request, str(exc))
             return redirect("cooperatives:import_preview", batch_pk=batch.pk)
-        batch.status = ImportBatch.Status.APPLIED
-        batch.applied_at = timezone.now()
-        batch.summary = {**plan.summary(), "result": result}
-        batch.save(update_fields=["status", "applied_at", "summary"])
-    messages.success(
-        request,
-        f"Import {batch.school_year} appliqué : {result['created']} coopérative(s) créée(s), "
-        f"{result['updated']} mise(s) à jour, {result['unchanged']} inchangée(s), "
-        f"{result['mandataires']} mandataire(s) nommé(s).",
-    )
-    return redirect(reverse("cooperatives:list") + f"?annee={batch.school_year.label}")
+    # Without a worker the job has run on commit; with one, the preview shows its progress.
+    job.refresh_from_db()
+    if job.status == Job.Status.FAILED:
+        messages.error(request, job.error)
+    elif job.status == Job.Status.DONE:
+        result = job.result
+        messages.success(
+            request,
+            f"Import {batch.school_year} appliqué : {result['created']} coopérative(s) "
+            f"créée(s), {result['updated']} mise(s) à jour, {result['unchanged']} "
+            f"inchangée(s), {result['mandataires']} mandataire(s) nommé(s).",
+        )
+        return redirect(reverse("cooperatives:list") + f"?annee={batch.school_year.label}")
+    return redirect("cooperatives:import_preview", batch_pk=batch.pk)

@@ -1,9 +1,13 @@
 import datetime
 from decimal import Decimal
 
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Least
+from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -277,3 +281,253 @@ def year_from_request(request) -> SchoolYear:
     return (
         SchoolYear.objects.from_label(request.GET.get("annee", "")) or SchoolYear.objects.current()
     )
+
+
+# --- Background jobs and uploaded imports (occe.core.jobs, occe.core.imports) ----------------
+
+
+class JobQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "JobQuerySet":
+        """A user's own jobs; the secretariat sees every job (it runs the association's work)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_secretariat:
+            return self
+        return self.filter(user=user)
+
+    def unfinished(self) -> "JobQuerySet":
+        return self.filter(status__in=[Job.Status.PENDING, Job.Status.RUNNING])
+
+
+class Job(models.Model):
+    """A piece of background work: what it is, where it stands, what it produced.
+
+    Celery's own state is not the source of truth: the page polls this row. Kinds of job are
+    declared in code (occe.core.jobs.JobKind) and named by `kind`.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "En attente"
+        RUNNING = "running", "En cours"
+        DONE = "done", "Terminé"
+        FAILED = "failed", "Échec"
+
+    kind = models.CharField("type", max_length=50)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    done = models.PositiveIntegerField("fait", default=0)
+    total = models.PositiveIntegerField("à faire", default=0)
+    user = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="lancé par",
+    )
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    started_at = models.DateTimeField("commencé le", null=True, blank=True)
+    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
+    # The last sign of life (start, progress): a job silent for too long is stale.
+    heartbeat_at = models.DateTimeField("dernière activité", default=timezone.now)
+    attempts = models.PositiveSmallIntegerField("relances", default=0)
+    parameters = models.JSONField("paramètres", default=dict, blank=True)
+    result = models.JSONField("résultat", default=dict, blank=True)
+    # Stored under private/: served only by core:job_file, to whom may see the job.
+    result_file = models.FileField("fichier produit", upload_to=private_upload_path, blank=True)
+    result_name = models.CharField("nom du fichier produit", max_length=255, blank=True)
+    error = models.TextField("erreur", blank=True)
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, null=True, blank=True
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    object = GenericForeignKey("content_type", "object_id")
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "travail en arrière-plan"
+        verbose_name_plural = "travaux en arrière-plan"
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"]),
+            models.Index(fields=["status", "heartbeat_at"]),
+            models.Index(fields=["content_type", "object_id"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(total__lte=10_000_000) & models.Q(done__lte=models.F("total")),
+                name="job_progress_bounded",
+                violation_error_message="L'avancement d'un travail dépasse son total.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.label} du {timezone.localtime(self.created_at):%d/%m/%Y %H:%M}"
+
+    def get_absolute_url(self) -> str:
+        kind = self.kind_object
+        url = kind.url(self) if kind else None
+        return url or reverse("core:jobs")
+
+    @property
+    def kind_object(self):
+        # Imported here: occe.core.jobs imports this module.
+        from .jobs import get_kind
+
+        return get_kind(self.kind)
+
+    @property
+    def label(self) -> str:
+        kind = self.kind_object
+        return kind.label if kind else self.kind
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def is_stale(self) -> bool:
+        """Unfinished and silent for longer than its kind allows: its worker probably died, or
+        its message was lost."""
+        if self.is_finished:
+            return False
+        kind = self.kind_object
+        if kind is None:
+            limit = datetime.timedelta(minutes=5)
+        elif self.status == self.Status.PENDING:
+            limit = kind.waits_at_most
+        else:
+            limit = kind.stale_after
+        return timezone.now() - self.heartbeat_at > limit
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status == self.Status.FAILED or self.is_stale
+
+    def start(self) -> None:
+        now = timezone.now()
+        updated = Job.objects.filter(pk=self.pk, status=self.Status.PENDING).update(
+            status=self.Status.RUNNING, started_at=now, heartbeat_at=now
+        )
+        if updated:
+            self.status, self.started_at, self.heartbeat_at = self.Status.RUNNING, now, now
+
+    def set_total(self, total: int) -> None:
+        self.total = total
+        Job.objects.filter(pk=self.pk).update(total=total, heartbeat_at=timezone.now())
+
+    def advance(self, count: int = 1) -> None:
+        """Add `count` to the work done (an UPDATE, so parallel batches add up), capped at the
+        total."""
+        done = Least(models.F("done") + count, models.F("total"))
+        Job.objects.filter(pk=self.pk).update(done=done, heartbeat_at=timezone.now())
+        self.done = min(self.done + count, self.total)
+
+    def set_done(self, done: int) -> None:
+        self.done = min(done, self.total)
+        Job.objects.filter(pk=self.pk).update(done=self.done, heartbeat_at=timezone.now())
+
+    def finish(self, result: dict | None = None) -> None:
+        self.status = self.Status.DONE
+        self.done = self.total
+        self.finished_at = self.heartbeat_at = timezone.now()
+        self.error = ""
+        if result is not None:
+            self.result = result
+        self.save(
+            update_fields=["status", "done", "finished_at", "heartbeat_at", "error", "result"]
+        )
+
+    def fail(self, error: str) -> None:
+        self.status = self.Status.FAILED
+        self.error = error[:2000]
+        self.finished_at = self.heartbeat_at = timezone.now()
+        Job.objects.filter(pk=self.pk).update(
+            status=self.status,
+            error=self.error,
+            finished_at=self.finished_at,
+            heartbeat_at=self.heartbeat_at,
+        )
+
+    def attach_result(self, content: bytes, filename: str) -> None:
+        """Keep the file the job produced (private: served by core:job_file only)."""
+        self.result_file.save(f"job-{self.pk}-{filename}", ContentFile(content), save=False)
+        self.result_name = filename
+        self.save(update_fields=["result_file", "result_name"])
+
+
+class ImportBatchQuerySet(models.QuerySet):
+    def of_kind(self, kind: str) -> "ImportBatchQuerySet":
+        return self.filter(kind=kind)
+
+
+def import_upload_path(instance, filename: str) -> str:
+    return f"private/{instance.kind}/{timezone.now():%Y/%m}/{filename}"
+
+
+class ImportBatch(models.Model):
+    """One uploaded spreadsheet of any import: kept as uploaded, previewed, applied at most once
+    (the apply runs as a Job)."""
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "En attente de confirmation"
+        APPLIED = "applied", "Importé"
+        REFUSED = "refused", "Refusé"
+
+    kind = models.CharField("type d'import", max_length=50)
+    # Stored under private/: MEDIA_URL has no public route, so the file is never served.
+    file = models.FileField("fichier", upload_to=import_upload_path)
+    original_name = models.CharField("nom du fichier", max_length=255, blank=True)
+    school_year = models.ForeignKey(
+        SchoolYear,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="année scolaire",
+    )
+    parameters = models.JSONField("paramètres", default=dict, blank=True)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="importé par",
+    )
+    created_at = models.DateTimeField("déposé le", auto_now_add=True)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.PREVIEW
+    )
+    summary = models.JSONField("bilan", default=dict, blank=True)
+    job = models.OneToOneField(
+        Job,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="import_batch",
+        verbose_name="application",
+    )
+
+    objects = ImportBatchQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "fichier importé"
+        verbose_name_plural = "fichiers importés"
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "-created_at"])]
+
+    def __str__(self):
+        return f"Import {self.school_year or self.kind} du {self.created_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def applied_at(self):
+        if self.status == self.Status.APPLIED and self.job_id:
+            return self.job.finished_at
+        return None

@@ -1,30 +1,43 @@
 """Safe reading and writing of Excel files.
 
 Uploads are checked before openpyxl sees them: size, real zip container (not a renamed CSV or
-PDF), no password protection, and the archive's declared sizes (a zip bomb is refused without
-inflating anything). Formulas are read as their text and never evaluated. Exports write every
-text as a string cell, so a value starting with =, +, - or @ can never run as a formula.
+PDF), no password protection, the archive's declared sizes (a zip bomb is refused without
+inflating anything) and the first sheet's declared dimension (a sheet claiming a million rows is
+refused before any row is read). While reading, every row counts towards the row limit, blank
+ones too. Formulas are read as their text and never evaluated. Exports write every text as a
+string cell, so a value starting with =, +, - or @ can never run as a formula.
 """
 
 import csv
 import io
+import posixpath
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from defusedxml import ElementTree
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
 from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.cell import range_boundaries
 
-MAX_UNCOMPRESSED = 100 * 1024 * 1024
+# The largest real file is the cooperatives' export of a large department (the bench's ×10
+# scale): 6 250 rows of 21 columns, 5 to 8 MB once inflated (measured, see
+# tests/core/test_imports.py). 16 MB leaves room for 10 000 such rows with long values; a file
+# declaring more is refused before anything is inflated.
+MAX_UNCOMPRESSED = 16 * 1024 * 1024
 MAX_RATIO = 200
 MAX_MEMBERS = 1000
-MAX_ROWS = 50_000
+MAX_ROWS = 10_000  # data rows, blank ones included
+MAX_COLUMNS = 100  # cells read per row; columns further right are ignored
+MAX_CELLS = MAX_ROWS * 50  # the declared dimension of a sheet, rows × columns
+SMALL_PART = 1024 * 1024  # workbook.xml and its relations are read whole: they stay small
 OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # encrypted xlsx and old .xls
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,7 +77,14 @@ class Sheet:
     rows: list[tuple[int, dict]] = field(default_factory=list)  # (line number, {header: value})
 
 
-def check_xlsx(data: bytes) -> None:
+def _too_large_content() -> SpreadsheetError:
+    return SpreadsheetError(
+        "Le fichier est refusé : son contenu décompressé serait anormalement volumineux."
+    )
+
+
+def check_xlsx(data: bytes, max_rows: int = MAX_ROWS) -> None:
+    """Refuse, with a French SpreadsheetError, anything that is not a small sane xlsx."""
     if not data:
         raise SpreadsheetError("Le fichier est vide.")
     check_size(len(data))
@@ -81,21 +101,91 @@ def check_xlsx(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
+            declared = sum(member.file_size for member in members)
+            compressed = sum(member.compress_size for member in members) or 1
+            if (
+                len(members) > MAX_MEMBERS
+                or declared > MAX_UNCOMPRESSED
+                or declared / compressed > MAX_RATIO
+            ):
+                raise _too_large_content()
+            names = {member.filename for member in members}
+            if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+                raise SpreadsheetError("Ce fichier n'est pas un classeur Excel (.xlsx).")
+            _check_dimension(archive, names, max_rows)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
         raise SpreadsheetError("Le fichier est endommagé et ne peut pas être lu.") from exc
-    declared = sum(member.file_size for member in members)
-    compressed = sum(member.compress_size for member in members) or 1
-    if (
-        len(members) > MAX_MEMBERS
-        or declared > MAX_UNCOMPRESSED
-        or declared / compressed > (MAX_RATIO)
-    ):
+
+
+def _first_sheet_path(archive: zipfile.ZipFile, names: set[str]) -> str | None:
+    """The archive path of the workbook's first sheet (the one read), from workbook.xml."""
+    try:
+        workbook = _small_xml(archive, "xl/workbook.xml")
+        relations = _small_xml(archive, "xl/_rels/workbook.xml.rels")
+    except (KeyError, ElementTree.ParseError):
+        return None
+    sheet = next((el for el in workbook.iter() if el.tag.endswith("}sheet")), None)
+    if sheet is None:
+        return None
+    rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
+    for relation in relations.iter():
+        if relation.get("Id") == rid and relation.get("Target"):
+            target = relation.get("Target")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.join("xl", target)
+            path = posixpath.normpath(path)
+            return path if path in names else None
+    return None
+
+
+def _small_xml(archive: zipfile.ZipFile, name: str):
+    if archive.getinfo(name).file_size > SMALL_PART:
+        raise _too_large_content()
+    # defusedxml: no entity expansion, no external entities.
+    return ElementTree.fromstring(archive.read(name))
+
+
+def _check_dimension(archive: zipfile.ZipFile, names: set[str], max_rows: int) -> None:
+    """Refuse a first sheet whose declared dimension (`<dimension ref="A1:O1376166"/>`, before
+    the rows in the sheet's XML) is beyond the row or cell limit, reading only its first
+    elements."""
+    path = _first_sheet_path(archive, names)
+    if path is None:
+        return  # openpyxl will say the file is damaged
+    ref = None
+    try:
+        with archive.open(path) as stream:
+            for count, (_, element) in enumerate(ElementTree.iterparse(stream, ("start",))):
+                tag = element.tag.rsplit("}", 1)[-1]
+                if tag == "dimension":
+                    ref = element.get("ref")
+                    break
+                if tag in ("sheetData", "row", "c") or count > 50:
+                    break  # the dimension comes first when there is one
+    except ElementTree.ParseError:
+        return  # openpyxl will say the file is damaged
+    if not ref:
+        return
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(ref.upper())
+    except (ValueError, TypeError):
+        return
+    rows = (max_row or 1) - (min_row or 1) + 1
+    columns = (max_col or 1) - (min_col or 1) + 1
+    if rows - 1 > max_rows:
         raise SpreadsheetError(
-            "Le fichier est refusé : son contenu décompressé serait anormalement volumineux."
+            f"Le fichier contient trop de lignes : au plus {max_rows} lignes de données (sa "
+            f"feuille en déclare {_grouped(rows - 1)}, lignes vides comprises). Supprimez les "
+            "lignes vides en fin de feuille, ou découpez le fichier."
         )
-    names = {member.filename for member in members}
-    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
-        raise SpreadsheetError("Ce fichier n'est pas un classeur Excel (.xlsx).")
+    if rows * columns > MAX_CELLS:
+        raise SpreadsheetError(
+            f"Le fichier est refusé : sa feuille déclare {_grouped(rows)} lignes de "
+            f"{_grouped(columns)} colonnes, bien plus qu'un import n'en contient."
+        )
+
+
+def _grouped(number: int) -> str:
+    return f"{number:,}".replace(",", "\u00a0")
 
 
 def read_xlsx(
@@ -103,22 +193,27 @@ def read_xlsx(
     expected: Sequence[str] | None,
     required: Iterable[str] = (),
     max_rows: int = MAX_ROWS,
+    aliases: Mapping[str, Iterable[str]] | None = None,
 ) -> Sheet:
     """Rows of the first sheet as dicts keyed by the expected header names.
 
-    Headers are matched without regard to case, accents or surrounding spaces; with
+    Headers are matched without regard to case, accents or surrounding spaces, and also under
+    their `aliases` ({header: [other names]}); columns nobody expects are ignored. With
     `expected=None` the headers are whatever the first row holds. Every problem is a
     SpreadsheetError with a French message; nothing else escapes.
     """
-    check_xlsx(data)
+    check_xlsx(data, max_rows)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds of errors on broken files
         raise SpreadsheetError("Le fichier est endommagé et ne peut pas être lu.") from exc
     try:
-        return _read_rows(
-            workbook.worksheets[0].iter_rows(values_only=True), expected, required, max_rows
-        )
+        sheet = workbook.worksheets[0]
+        # openpyxl stops at the declared dimension: a file declaring fewer rows than it holds
+        # would lose the rest silently. Read them all; the row limit guards the cost.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        return _read_rows(rows, expected, required, max_rows, aliases)
     except SpreadsheetError:
         raise
     except Exception as exc:
@@ -132,6 +227,7 @@ def read_csv(
     expected: Sequence[str] | None,
     required: Iterable[str] = (),
     max_rows: int = MAX_ROWS,
+    aliases: Mapping[str, Iterable[str]] | None = None,
 ) -> Sheet:
     """The same as read_xlsx for a CSV file (UTF-8 or Windows-1252, ";" or "," separated)."""
     if not data.strip():
@@ -152,9 +248,8 @@ def read_csv(
     delimiter = ";" if sample.count(";") >= sample.count(",") else ","
     try:
         rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-        return _read_rows(
-            (tuple(cell.strip() for cell in row) for row in rows), expected, required, max_rows
-        )
+        cells = (tuple(cell.strip() for cell in row[:MAX_COLUMNS]) for row in rows)
+        return _read_rows(cells, expected, required, max_rows, aliases)
     except csv.Error as exc:
         raise SpreadsheetError("Ce fichier n'est pas un fichier CSV lisible.") from exc
 
@@ -165,10 +260,11 @@ def read_table(
     expected: Sequence[str] | None = None,
     required: Iterable[str] = (),
     max_rows: int = MAX_ROWS,
+    aliases: Mapping[str, Iterable[str]] | None = None,
 ) -> Sheet:
     """read_csv for a .csv file, read_xlsx for anything else."""
     reader = read_csv if filename.lower().endswith(".csv") else read_xlsx
-    return reader(data, expected, required, max_rows)
+    return reader(data, expected, required, max_rows, aliases)
 
 
 def _header_text(cell) -> str:
@@ -177,21 +273,18 @@ def _header_text(cell) -> str:
     return "" if cell is None else str(cell).strip()
 
 
-def _read_rows(
-    rows, expected: Sequence[str] | None, required: Iterable[str], max_rows: int
-) -> Sheet:
-    try:
-        header_row = next(rows)
-    except StopIteration:
-        raise SpreadsheetError("Le fichier est vide.") from None
-    header_row = header_row or ()
-    if expected is None:
-        expected = [_header_text(cell) for cell in header_row if _header_text(cell)]
-        if not expected:
-            raise SpreadsheetError("La première ligne du fichier doit contenir les en-têtes.")
-        required = ()
+def match_headers(
+    header_row: Sequence,
+    expected: Sequence[str],
+    required: Iterable[str] = (),
+    aliases: Mapping[str, Iterable[str]] | None = None,
+) -> dict[int, str]:
+    """{column index: expected header} for a file's first row, or a French SpreadsheetError
+    naming the missing columns (and those not recognised, which are otherwise ignored)."""
     by_key = {normalize_header(name): name for name in expected}
-    columns = {}
+    for name, others in (aliases or {}).items():
+        by_key.update({normalize_header(other): name for other in others})
+    columns: dict[int, str] = {}
     unknown = []
     for index, cell in enumerate(header_row):
         key = normalize_header(cell)
@@ -210,17 +303,43 @@ def _read_rows(
         if unknown:
             message += " Colonnes non reconnues : " + ", ".join(unknown) + "."
         raise SpreadsheetError(message)
+    return columns
+
+
+def _read_rows(
+    rows,
+    expected: Sequence[str] | None,
+    required: Iterable[str],
+    max_rows: int,
+    aliases: Mapping[str, Iterable[str]] | None = None,
+) -> Sheet:
+    try:
+        header_row = next(rows)
+    except StopIteration:
+        raise SpreadsheetError("Le fichier est vide.") from None
+    header_row = header_row or ()
+    if expected is None:
+        expected = [_header_text(cell) for cell in header_row if _header_text(cell)]
+        if not expected:
+            raise SpreadsheetError("La première ligne du fichier doit contenir les en-têtes.")
+        required = ()
+    columns = match_headers(header_row, expected, required, aliases)
     result = Sheet(headers=list(expected))
+    blank = dict.fromkeys(expected)
     for line, values in enumerate(rows, start=2):
-        if values is None or all(v is None or str(v).strip() == "" for v in values):
-            continue
-        if len(result.rows) >= max_rows:
+        # Every row read counts, blank ones too: a sheet of a million empty rows costs as
+        # much to read as a full one.
+        if line - 1 > max_rows:
             raise SpreadsheetError(
                 f"Le fichier contient trop de lignes : au plus {max_rows} lignes de données."
             )
-        record = {name: None for name in expected}
+        if not values or all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        record = blank.copy()
+        width = len(values)
         for index, name in columns.items():
-            record[name] = values[index] if index < len(values) else None
+            if index < width:
+                record[name] = values[index]
         result.rows.append((line, record))
     if not result.rows:
         raise SpreadsheetError("Le fichier ne contient aucune ligne de données.")
@@ -228,22 +347,16 @@ def _read_rows(
 
 
 def write_xlsx(headers: Sequence[str], rows: Iterable[Sequence], title: str = "Feuille") -> bytes:
-    """A one-sheet workbook, streamed row by row (write-only mode keeps memory flat)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    for index, name in enumerate(headers):
-        sheet.column_dimensions[_letter(index)].width = max(12, min(40, len(str(name)) + 4))
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    sheet.append([_cell(sheet, name, font=bold) for name in headers])
-    for row in rows:
-        sheet.append([_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    """A one-sheet workbook, streamed row by row (write-only mode keeps memory flat), header
+    frozen and filtered. Exporters (occe.core.exports) give each column its width and format."""
+    # Imported here: occe.core.exports builds on this module (a cycle at import time).
+    from .exports import Column, Sheet, write_workbook
+
+    return write_workbook([Sheet(title, [Column(str(name)) for name in headers], rows)])
 
 
-def _cell(sheet, value, font=None) -> WriteOnlyCell:
+def writable_cell(sheet, value, font=None, number_format: str | None = None) -> WriteOnlyCell:
+    """A write-only cell; text is always text (never a formula), control characters dropped."""
     if isinstance(value, str):
         # Control characters are not allowed in the XML of a sheet: openpyxl would refuse them.
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -256,12 +369,15 @@ def _cell(sheet, value, font=None) -> WriteOnlyCell:
             cell.quotePrefix = True
     if font:
         cell.font = font
+    if number_format:
+        cell.number_format = number_format
     return cell
 
 
-def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
+BOLD = Font(bold=True)
 
+
+def column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 

@@ -1,4 +1,5 @@
 import factory
+from allauth.account.models import EmailAddress
 
 from occe.accounts.mfa import activate_totp
 from occe.accounts.models import Role, User
@@ -29,3 +30,10 @@ class UserFactory(factory.django.DjangoModelFactory):
         """Staff and board get their TOTP set up unless `totp=False`."""
         if create and self.requires_mfa and extracted is not False:
             activate_totp(self)
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        """The account's address is verified (allauth), as for anyone who joined through their
+        invitation, unless `verified_email=False`."""
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, primary=True, verified=True)

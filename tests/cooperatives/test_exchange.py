@@ -6,6 +6,7 @@ from decimal import Decimal
 from unittest import mock
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -15,21 +16,15 @@ from openpyxl import Workbook, load_workbook
 
 from cooperatives.exchange import (
     COLUMNS,
-    ImportRefused,
     apply_import,
     export_rows,
     export_workbook,
     plan_import,
 )
-from cooperatives.models import (
-    Affiliation,
-    Circonscription,
-    Cooperative,
-    ImportBatch,
-    Mandate,
-)
+from cooperatives.models import Affiliation, Circonscription, Cooperative, Mandate
 from occe.accounts.models import User
-from occe.core.models import Association, SchoolYear
+from occe.core.imports import ImportRefused
+from occe.core.models import Association, ImportBatch, Job, SchoolYear
 from occe.core.spreadsheets import OLE_SIGNATURE
 from tests.cooperatives.factories import (
     AffiliationFactory,
@@ -469,10 +464,49 @@ def test_mandataires_named_like_appoint_mandataire(
     teacher.refresh_from_db()
     assert teacher.is_mandataire
     assert teacher.mandates.get().cooperative.number == "930003"
-    # Only the new account is invited; the teacher already had one.
-    assert [m.to for m in mailoutbox] == [["partage@exemple.fr"]]
+    # The new account is invited (once); the teacher, who had one, is told of the mandate.
+    invitation, notice = mailoutbox
+    assert (
+        invitation.to == ["partage@exemple.fr"] and "choisir votre mot de passe" in invitation.body
+    )
+    assert notice.to == [teacher.email]
+    assert "coopérative 930003" in notice.subject and "mandataire principal" in notice.body
     history = Mandate.history.filter(user=shared).first()
     assert history.history_user == world.users["secretariat"]
+    assert history.history_change_reason == "Import Excel"
+    # The new account's address is verified: the association chose it.
+    assert EmailAddress.objects.get(user=shared).verified
+
+
+def test_an_address_declared_without_verification_does_not_get_the_mandate(
+    world, year, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Issue 6, 1.2: a mandataire who set a colleague's address on their account, unverified,
+    must not receive the colleague's mandate."""
+    attacker = world.users["autre_mandataire"]
+    EmailAddress.objects.filter(user=attacker).delete()
+    attacker.email = "collegue@ac-versailles.fr"
+    attacker.save()
+    EmailAddress.objects.create(user=attacker, email=attacker.email, primary=True, verified=False)
+    rows = [list(r) for r in export_rows(Cooperative.objects.filter(pk=world.own_coop.pk), year)]
+    rows[0][COLUMNS.index("Courriel du mandataire")] = "Collegue@ac-versailles.fr"
+    plan = plan_import(xlsx(rows), year)
+    assert plan.messages() == [
+        "Ligne 2, colonne Courriel du mandataire : L'adresse « collegue@ac-versailles.fr » est "
+        "celle d'un compte qui ne l'a pas vérifiée : le mandat ne peut pas lui être confié, car "
+        "n'importe qui peut déclarer une adresse sans la vérifier. Demandez à la personne de "
+        "confirmer son adresse depuis son compte (« Adresses électroniques »), ou indiquez une "
+        "autre adresse."
+    ]
+    with pytest.raises(ImportRefused):
+        apply_import(plan)
+    assert not Cooperative.objects.visible_to(attacker).filter(pk=world.own_coop.pk).exists()
+    # Once verified (by its real owner), the address gets the mandate and a notice.
+    EmailAddress.objects.filter(user=attacker).update(verified=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        apply_import(plan_import(xlsx(rows), year))
+    assert Cooperative.objects.visible_to(attacker).filter(pk=world.own_coop.pk).exists()
+    assert [m.to for m in mailoutbox] == [["collegue@ac-versailles.fr"]]
 
 
 def test_apply_refuses_a_plan_with_errors(year):
@@ -498,6 +532,21 @@ def test_queries_do_not_grow_with_rows(world, year):
 
     assert count(0, 3, apply=False) == count(100, 40, apply=False)
     assert count(200, 3, apply=True) == count(300, 40, apply=True)
+
+
+def test_queries_with_mandataires_and_history_do_not_grow_with_rows(world, year):
+    """Plan: the cooperatives, affiliations, principals, accounts, addresses and
+    circonscriptions of the file, one query each. Apply: the same, locked, then bulk writes."""
+
+    def count(first: int, rows: int) -> tuple[int, int]:
+        data = xlsx(line(n, circonscription=f"Circo {first}") for n in range(first, first + rows))
+        with CaptureQueriesContext(connection) as planned:
+            plan = plan_import(data, year)
+        with CaptureQueriesContext(connection) as applied:
+            apply_import(plan, user=world.users["secretariat"])
+        return len(planned), len(applied)
+
+    assert count(0, 3) == count(100, 40) == (6, 19)
 
 
 # Command ----------------------------------------------------------------------------------------
@@ -557,6 +606,8 @@ def upload(client, data: bytes, year, name="coops.xlsx"):
     )
 
 
+# Committed for real: the apply is a job queued on commit, run at once without a broker.
+@pytest.mark.django_db(transaction=True)
 def test_upload_preview_confirm(world, login, year):
     client = login(world.users["secretariat"])
     assert client.get(reverse("cooperatives:import")).status_code == 200
@@ -583,11 +634,62 @@ def test_upload_preview_confirm(world, login, year):
     assert batch.applied_at is not None
     assert batch.summary["result"]["created"] == 2
     assert Cooperative.objects.count() == before["coops"] + 2
+    assert batch.job.status == Job.Status.DONE and batch.job.user == world.users["secretariat"]
+    assert (batch.job.done, batch.job.total) == (2, 2)
 
     # A second confirmation does not apply the file again.
     again = client.post(response.url, follow=True)
     assert "déjà importé" in again.content.decode()
     assert Cooperative.history.count() == before["coop_history"] + 2
+
+
+def test_confirm_with_a_worker_shows_the_progress_then_the_outcome(
+    world, login, year, django_capture_on_commit_callbacks
+):
+    client = login(world.users["secretariat"])
+    url = upload(client, xlsx([line(1), line(2)]), year).url
+    # With a broker the job waits for the worker: the preview shows its progress and polls.
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(url)
+    assert response.url == url
+    page = client.get(url).content.decode()
+    job = ImportBatch.objects.get().job
+    assert job.status == Job.Status.PENDING
+    assert f'hx-get="{reverse("core:job_progress", args=[job.pk])}"' in page
+    assert "Confirmer l'import" not in page
+    # A second click while it waits does not queue it twice.
+    again = client.post(url, follow=True)
+    assert "Cet import est déjà en cours d&#x27;application." in again.content.decode()
+    assert not Cooperative.objects.filter(number__startswith="93").exists()
+
+    for callback in queued:  # the worker takes the job
+        callback()
+    job.refresh_from_db()
+    assert job.status == Job.Status.DONE
+    assert job.result == {"created": 2, "updated": 0, "unchanged": 0, "mandataires": 2}
+    assert Cooperative.objects.filter(number__startswith="93").count() == 2
+    progress = client.get(reverse("core:job_progress", args=[job.pk])).content.decode()
+    assert "terminé" in progress and "hx-get" not in progress
+
+
+def test_an_import_refused_at_apply_time_fails_its_job_with_the_reason(
+    world, login, year, django_capture_on_commit_callbacks
+):
+    client = login(world.users["secretariat"])
+    rows = list(export_rows(Cooperative.objects.filter(pk=world.other_coop.pk), year))
+    rows[0][COLUMNS.index("Élèves")] = 250
+    world.other_affiliation.reopen()
+    url = upload(client, xlsx(rows), year).url
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url)
+        # Validated meanwhile: the apply compares again and refuses.
+        world.other_affiliation.validate(world.users["secretariat"])
+    batch = ImportBatch.objects.get()
+    assert batch.status == ImportBatch.Status.REFUSED
+    assert batch.job.status == Job.Status.FAILED
+    assert "Les données ont changé depuis l'aperçu" in batch.job.error
+    world.other_affiliation.refresh_from_db()
+    assert world.other_affiliation.pupils == 200
 
 
 def test_preview_of_a_file_with_errors(world, login, year):
@@ -652,8 +754,17 @@ def test_export_view(world, login, year):
     assert f'filename="cooperatives-{year.label}.xlsx"' in response["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == COLUMNS
+    assert list(rows[0]) == [
+        *COLUMNS,
+        "Statut de l'affiliation",
+        "Soumise le",
+        "Cotisation",
+        "Nom du co-mandataire",
+        "Prénom du co-mandataire",
+        "Courriel du co-mandataire",
+    ]
     assert sorted(row[2] for row in rows[1:]) == ["École des Peupliers", "École des Tilleuls"]
+    # The extra columns are ignored by the import: the round trip says "unchanged".
     assert plan_import(response.content, year).counts["unchanged"] == 2
 
 

@@ -82,15 +82,23 @@ class Command(BaseCommand):
             help=f"Échelles séparées par des virgules parmi : {', '.join(demo.SCALES)}.",
         )
         parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--apps",
+            default=",".join(APPS),
+            help=f"Applications mesurées, séparées par des virgules parmi : {', '.join(APPS)}.",
+        )
 
-    def handle(self, *args, scales, seed, **options):
+    def handle(self, *args, scales, seed, apps, **options):
         names = [s.strip() for s in scales.split(",") if s.strip()]
         unknown = [s for s in names if s not in demo.SCALES]
         if unknown or not names:
             raise CommandError(f"Échelle inconnue : {', '.join(unknown) or '(aucune)'}.")
+        chosen = [a.strip() for a in apps.split(",") if a.strip()]
+        if not chosen or any(app not in APPS for app in chosen):
+            raise CommandError(f"Application inconnue : {apps}.")
         modules = [
             importlib.import_module(f"{app}.benchmarks")
-            for app in APPS
+            for app in chosen
             if importlib.util.find_spec(app) and importlib.util.find_spec(f"{app}.benchmarks")
         ]
         start_memory = peak_memory_mb()
