@@ -29,7 +29,7 @@ def association():
 
 def invited_user(**kwargs):
     """An account created by an invitation, its password never chosen."""
-    user = UserFactory(**kwargs)
+    user = UserFactory(verified_email=False, **kwargs)
     user.set_unusable_password()
     user.save()
     return user
@@ -124,10 +124,11 @@ def test_the_reset_email_for_an_unknown_address_does_not_invite_to_sign_up(clien
 
 
 def test_the_invitation_speaks_french(association):
-    from occe.accounts.invitations import invitation_message
+    from occe.accounts.invitations import invitation_messages
 
     user = invited_user(first_name="Léa")
-    body = invitation_message(user, association).body
+    (message,) = invitation_messages([user])
+    body = message.body
     assert "Vous disposez désormais d'un accès à l'application de gestion OCCE 92" in body
 
 
