@@ -264,20 +264,26 @@ def send_batch(model, mailing_id: int, token: str = "") -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[: settings.MAILING_BATCH_SIZE]
     )
-    sent, delay = 0, 0
+    sent, lost = 0, False
     if pending:
         try:
             sent = _send_pending(mailing, pending, token)
         except ConnectionLost as exc:
             model.objects.filter(pk=mailing_id).update(last_error=str(exc)[:500])
-            delay = SMTP_TIMEOUT  # the server is unwell: the next batch waits a little
+            lost = True
         else:
             model.objects.filter(pk=mailing_id).update(last_error="")
     mailing.refresh_counts()
-    if mailing.recipients.filter(status=statuses.PENDING).exists():
+    if lost:
+        # The server is unwell: no next batch now; `resume_mailings` restarts the mailing
+        # once this short lease expires.
+        model.objects.filter(pk=mailing_id, lease_token=token).update(
+            lease_token="", lease_until=timezone.now() + datetime.timedelta(seconds=SMTP_TIMEOUT)
+        )
+    elif mailing.recipients.filter(status=statuses.PENDING).exists():
         # Handed over: the next batch holds the lease until it expires.
         if _renew_lease(model, mailing_id, token):
-            send_mailing_batch.apply_async((model.label(), mailing_id, token), countdown=delay)
+            send_mailing_batch.delay(model.label(), mailing_id, token)
     else:
         model.objects.filter(pk=mailing_id, lease_token=token).update(
             status=Mailing.Status.DONE, finished_at=timezone.now(), lease_token="", lease_until=None
