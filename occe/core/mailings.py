@@ -184,20 +184,26 @@ def mailing_models() -> list[type[Mailing]]:
     return [model for model in apps.get_models() if issubclass(model, Mailing)]
 
 
-@shared_task(acks_late=True)
-def send_mailing_batch(model_label: str, mailing_id: int, token: str = "") -> int:
+def _same_queue(task) -> dict:
+    """The queue the running task came from, so its follow-ups stay on it (eager: default)."""
+    queue = (task.request.delivery_info or {}).get("routing_key")
+    return {"queue": queue} if queue else {}
+
+
+@shared_task(bind=True, acks_late=True)
+def send_mailing_batch(self, model_label: str, mailing_id: int, token: str = "") -> int:
     """Send one batch of a mailing and queue the next; returns the messages sent."""
-    return send_batch(apps.get_model(model_label), mailing_id, token)
+    return send_batch(apps.get_model(model_label), mailing_id, token, _same_queue(self))
 
 
-@shared_task
-def resume_mailings() -> int:
+@shared_task(bind=True)
+def resume_mailings(self) -> int:
     """Restart the mailings whose batches stopped (a worker died, the queue was lost)."""
     resumed = 0
     for model in mailing_models():
         stalled = model.objects.filter(status=Mailing.Status.SENDING).filter(_lease_free())
         for pk in stalled.values_list("pk", flat=True):
-            send_mailing_batch.delay(model.label(), pk)
+            send_mailing_batch.apply_async((model.label(), pk), **_same_queue(self))
             resumed += 1
     return resumed
 
@@ -247,7 +253,7 @@ class ConnectionLost(Exception):
     pass
 
 
-def send_batch(model, mailing_id: int, token: str = "") -> int:
+def send_batch(model, mailing_id: int, token: str = "", options: dict | None = None) -> int:
     token = _acquire_lease(model, mailing_id, token)
     if token is None:
         return 0  # another batch holds the lease, or the mailing is not being sent
@@ -283,7 +289,7 @@ def send_batch(model, mailing_id: int, token: str = "") -> int:
     elif mailing.recipients.filter(status=statuses.PENDING).exists():
         # Handed over: the next batch holds the lease until it expires.
         if _renew_lease(model, mailing_id, token):
-            send_mailing_batch.delay(model.label(), mailing_id, token)
+            send_mailing_batch.apply_async((model.label(), mailing_id, token), **(options or {}))
     else:
         model.objects.filter(pk=mailing_id, lease_token=token).update(
             status=Mailing.Status.DONE, finished_at=timezone.now(), lease_token="", lease_until=None
