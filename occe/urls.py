@@ -10,7 +10,7 @@ urlpatterns = [
     path("utilisateurs/", include("occe.accounts.urls")),
     path("cooperatives/", include("cooperatives.urls")),
     path("finances/", include("finances.urls")),
-    path("association/", include("occe.association.urls")),
+    path("vie-associative/", include("occe.association.urls")),
     path("", include("occe.core.urls")),
 ]
 

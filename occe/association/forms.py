@@ -9,7 +9,7 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from cooperatives.models import Circonscription, Cooperative
-from occe.accounts.models import User
+from occe.accounts.models import Role, User
 from occe.core.formats import euros
 from occe.core.models import SchoolYear
 from occe.core.spreadsheets import clean_upload
@@ -92,9 +92,10 @@ class PersonForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Accounts not yet linked to another person (this one's stays choosable).
         taken = Person.objects.exclude(pk=self.instance.pk).filter(user__isnull=False)
-        self.fields["user"].queryset = User.objects.filter(is_active=True).exclude(
-            pk__in=taken.values("user")
-        )
+        # Board and staff accounts only: a list of every teacher would be unusable.
+        self.fields["user"].queryset = User.objects.filter(
+            is_active=True, role__in=[Role.SECRETARIAT, Role.ANIMATION, Role.ADMINISTRATEUR]
+        ).exclude(pk__in=taken.values("user"))
         self.fields["user"].help_text = "Facultatif : une personne peut exister sans compte."
 
 

@@ -156,7 +156,7 @@ def test_send_to_the_mandataires_of_affiliated_rep_plus_coops(
     message = mail.outbox[0]
     assert message.subject.endswith("Lettre REP+")
     assert "Texte **riche**" in message.body and "Version en ligne : " in message.body
-    assert "http://127.0.0.1:8000/association/lettres/" in message.body
+    assert "http://127.0.0.1:8000/vie-associative/lettres/" in message.body
     newsletter.refresh_from_db()
     assert newsletter.status == Mailing.Status.DONE
     assert "REP+" in newsletter.audience_label and newsletter.audience["priorities"] == ["REP+"]
@@ -237,3 +237,16 @@ def test_lists_run_a_constant_number_of_queries(world, login, url_name):
     for _ in range(30):
         NewsletterFactory(status=Mailing.Status.DONE, created_by=UserFactory(secretariat=True))
     assert queries() == few
+
+
+def test_mail_images_are_absolute_addresses_never_attachments(world, settings):
+    """Images are fetched by the mail client from their unguessable address: a message to 600
+    schools stays small, and the web version shows the same files."""
+    from occe.association.models import NewsletterRecipient
+
+    settings.SITE_URL = "https://gestion.occe92.example"
+    newsletter = NewsletterFactory(body="![Logo](/vie-associative/lettres/images/abc/)")
+    message = newsletter.build_message(NewsletterRecipient(email="a@exemple.fr"))
+    html = message.alternatives[0][0]
+    assert 'src="https://gestion.occe92.example/vie-associative/lettres/images/abc/"' in html
+    assert "[Image : Logo]" in message.body and not message.attachments
