@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from occe.association.models import Newsletter, NewsletterRecipient
+from occe.core import mailings
 from occe.core.mailings import Mailing, Recipient, resume_mailings, send_batch
 
 from .factories import NewsletterFactory
@@ -152,3 +153,42 @@ def test_an_unreachable_server_claims_nothing_and_says_why(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert resume_mailings() == 1
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_claim_each_recipient_once():
+    """Four threads (four connections) send the same rows at once: the conditional claim lets
+    exactly one of them send each message (SQLite and PostgreSQL)."""
+    import threading
+
+    from django.core.mail import get_connection
+    from django.db import connection as db_connection
+
+    newsletter = newsletter_to(40)
+    Newsletter.objects.filter(pk=newsletter.pk).update(
+        status=Mailing.Status.SENDING,
+        lease_token="partage",
+        lease_until=timezone.now() + datetime.timedelta(minutes=5),
+    )
+    ids = list(newsletter.recipients.values_list("pk", flat=True))
+    barrier = threading.Barrier(4)
+    sent = []
+
+    def run():
+        try:
+            barrier.wait()
+            mailing = Newsletter.objects.get(pk=newsletter.pk)
+            with get_connection() as smtp:
+                sent.append(sum(mailings._send_one(mailing, pk, smtp) for pk in ids))
+        finally:
+            db_connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(sent) == 40 and len(sent) == 4
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(
+        f"mandataire{i}@exemple.fr" for i in range(40)
+    )
