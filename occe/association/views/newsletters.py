@@ -102,7 +102,8 @@ def newsletter_test(request, pk):
 def newsletter_send(request, pk):
     newsletter = get_newsletter(request, pk)
     require(newsletter.can_be_edited_by(request.user))
-    form = AudienceForm(request.POST or None)
+    # Opened with the widest audience counted; each change of filter counts again (HTMX).
+    form = AudienceForm(request.POST or {"audience": next(iter(AUDIENCES))})
     year = SchoolYear.objects.current()
     people = None
     if form.is_valid():
