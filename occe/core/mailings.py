@@ -39,7 +39,7 @@ from django.apps import apps
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
-from django.db import models, transaction
+from django.db import OperationalError, models, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -190,7 +190,11 @@ def _same_queue(task) -> dict:
     return {"queue": queue} if queue else {}
 
 
-@shared_task(bind=True, acks_late=True)
+# A busy database (SQLite's lock, a PostgreSQL restart) is worth a few retries; the retry
+# carries the same lease token, so it takes over its own batch.
+@shared_task(
+    bind=True, acks_late=True, autoretry_for=(OperationalError,), max_retries=5, retry_backoff=True
+)
 def send_mailing_batch(self, model_label: str, mailing_id: int, token: str = "") -> int:
     """Send one batch of a mailing and queue the next; returns the messages sent."""
     return send_batch(apps.get_model(model_label), mailing_id, token, _same_queue(self))

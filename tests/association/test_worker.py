@@ -111,7 +111,7 @@ def test_a_worker_killed_mid_send_and_restarted_sends_no_duplicate(
     app.conf.task_always_eager = False
     log = (tmp_path / "worker.log").open("w")
     newsletter = newsletter_to(500)
-    first = start_worker(sink_env(smtp_sink, rate=600, lease=5), log)
+    first = start_worker(sink_env(smtp_sink, rate=600, lease=10), log)
     second = None
     try:
         newsletter.start()
@@ -122,7 +122,7 @@ def test_a_worker_killed_mid_send_and_restarted_sends_no_duplicate(
         assert in_flight <= 1  # one batch at a time, one row claimed at a time
         assert Newsletter.objects.get(pk=newsletter.pk).status == Mailing.Status.SENDING
 
-        second = start_worker(sink_env(smtp_sink, rate=3000, lease=5), log)
+        second = start_worker(sink_env(smtp_sink, rate=3000, lease=10), log)
         # What Celery beat does every minute, once the dead batch's lease has expired.
         wait_for(lambda: resume_mailings.delay() and finished(newsletter), timeout=180, interval=3)
     finally:
