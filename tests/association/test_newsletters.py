@@ -250,3 +250,23 @@ def test_mail_images_are_absolute_addresses_never_attachments(world, settings):
     html = message.alternatives[0][0]
     assert 'src="https://gestion.occe92.example/vie-associative/lettres/images/abc/"' in html
     assert "[Image : Logo]" in message.body and not message.attachments
+
+
+def test_audience_filters_by_type_and_circonscription(world):
+    from occe.association.audiences import Filters, affiliated_mandataires
+    from occe.core.models import SchoolYear
+    from tests.cooperatives.factories import CirconscriptionFactory
+
+    north = CirconscriptionFactory(name="Nord")
+    coop_with_mandataire(email="mat-nord@exemple.fr", type="maternelle", circonscription=north)
+    coop_with_mandataire(email="elem-nord@exemple.fr", circonscription=north)
+    coop_with_mandataire(email="mat-sud@exemple.fr", type="maternelle")
+    year = SchoolYear.objects.current()
+
+    def emails(**filters):
+        return [email for email, _ in affiliated_mandataires(year, Filters(**filters))]
+
+    assert emails(types=("maternelle",), circonscriptions=(north.pk,)) == ["mat-nord@exemple.fr"]
+    assert emails(types=("maternelle",)) == ["mat-nord@exemple.fr", "mat-sud@exemple.fr"]
+    # The World's two coops are affiliated too: five mandataires in all, none out of scope.
+    assert len(emails()) == 5 and emails(priorities=("aucune",)) == emails()

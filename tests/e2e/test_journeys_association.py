@@ -70,6 +70,7 @@ def test_a_newsletter_from_writing_to_the_archive(new_page, tmp_path, monkeypatc
     office.get_by_role("link", name="Choisir les destinataires et envoyer").click()
     office.get_by_label("REP+").check()
     expect(office.locator("#compte")).to_contain_text("2 destinataires")
+    screenshot(office, "parcours-lettre-destinataires")
     # The batches are queued, not run, so the page can be seen waiting for them.
     queued = []
     monkeypatch.setattr(
