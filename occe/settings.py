@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "simple_history",
     "occe.accounts",
     "occe.core",
+    "occe.association",
     "occe.reports",
     "cooperatives",
     "finances",
@@ -267,6 +268,16 @@ CELERY_BEAT_SCHEDULE["finances-sweep-stale-render-jobs"] = {
 CELERY_BEAT_SCHEDULE["core-sweep-stale-jobs"] = {
     "task": "occe.core.jobs.sweep_stale_jobs",
     "schedule": 120.0,
+}
+
+# Mailings (occe/core/mailings.py: newsletters, later the reminders): batches over one SMTP
+# connection each, at a bounded rate; a batch whose worker died is resumed once its lease expires.
+MAILING_BATCH_SIZE = int(os.environ.get("MAILING_BATCH_SIZE", "50"))
+MAILING_RATE_PER_MINUTE = int(os.environ.get("MAILING_RATE_PER_MINUTE", "300"))
+MAILING_LEASE_SECONDS = int(os.environ.get("MAILING_LEASE_SECONDS", "120"))
+CELERY_BEAT_SCHEDULE["resume-mailings"] = {
+    "task": "occe.core.mailings.resume_mailings",
+    "schedule": 60.0,
 }
 
 LOGGING = {

@@ -30,6 +30,7 @@ urlpatterns = [
         ),
     ),
     path("formations/", include("formations.urls")),
+    path("vie-associative/", include("occe.association.urls")),
     path("", include("occe.core.urls")),
 ]
 
