@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -197,6 +198,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
+
+# Prêts et ventes (prets): every morning, reminders for loans still out after their end date.
+CELERY_BEAT_SCHEDULE["prets-relances-retard"] = {
+    "task": "prets.tasks.remind_overdue_loans",
+    "schedule": crontab(hour=7, minute=30),
+}
 
 LOGGING = {
     "version": 1,
