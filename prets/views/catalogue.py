@@ -44,7 +44,7 @@ def _grid_context(request, copies: list[Copy], today: datetime.date) -> dict:
 
 def catalogue(request):
     today = timezone.localdate()
-    resources = Resource.objects.visible_to(request.user).prefetch_related(
+    resources = Resource.objects.visible_to(request.user).order_by("title").prefetch_related(
         "themes",
         Prefetch("copies", queryset=Copy.objects.order_by("inventory_number")),
         Prefetch("photos", queryset=ResourcePhoto.objects.order_by("pk")),
