@@ -145,13 +145,19 @@ def _notify(reservation: Reservation, template: str) -> None:
     tasks.notify_borrower.delay_on_commit(reservation.pk, template)
 
 
-@transaction.atomic
-def confirm(reservation: Reservation, user) -> Reservation:
-    reservation = _locked(reservation, (Status.REQUESTED,), "confirmer")
-    reservation.status = Status.CONFIRMED
+def _decide(reservation: Reservation, user, status: str, allowed: tuple, action: str, reason=""):
+    reservation = _locked(reservation, allowed, action)
+    reservation.status = status
     reservation.decided_at = timezone.now()
     reservation.decided_by = user
-    reservation.save(update_fields=["status", "decided_at", "decided_by"])
+    reservation.reason = reason.strip()
+    reservation.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    return reservation
+
+
+@transaction.atomic
+def confirm(reservation: Reservation, user) -> Reservation:
+    reservation = _decide(reservation, user, Status.CONFIRMED, (Status.REQUESTED,), "confirmer")
     _notify(reservation, "confirmee")
     return reservation
 
@@ -160,25 +166,16 @@ def confirm(reservation: Reservation, user) -> Reservation:
 def refuse(reservation: Reservation, user, reason: str) -> Reservation:
     if not reason.strip():
         raise WorkflowError("Indiquez le motif du refus : il est envoyé à la coopérative.")
-    reservation = _locked(reservation, (Status.REQUESTED, Status.CONFIRMED), "refuser")
-    reservation.status = Status.REFUSED
-    reservation.decided_at = timezone.now()
-    reservation.decided_by = user
-    reservation.reason = reason.strip()
-    reservation.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    open_ = (Status.REQUESTED, Status.CONFIRMED)
+    reservation = _decide(reservation, user, Status.REFUSED, open_, "refuser", reason)
     _notify(reservation, "refusee")
     return reservation
 
 
 @transaction.atomic
 def cancel(reservation: Reservation, user, reason: str = "") -> Reservation:
-    reservation = _locked(reservation, (Status.REQUESTED, Status.CONFIRMED), "annuler")
-    reservation.status = Status.CANCELLED
-    reservation.decided_at = timezone.now()
-    reservation.decided_by = user
-    reservation.reason = reason.strip()
-    reservation.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-    return reservation
+    open_ = (Status.REQUESTED, Status.CONFIRMED)
+    return _decide(reservation, user, Status.CANCELLED, open_, "annuler", reason)
 
 
 def _set_condition(copy_id: int, condition: str) -> None:

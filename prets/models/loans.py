@@ -6,12 +6,14 @@ from django.conf import settings
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from cooperatives.models import Cooperative, Mandate
 
 from ..constraints import DateRange, PostgresExclusionConstraint
 from .resources import Condition, Copy, Resource
+from .scope import CoopScopedQuerySet
 
 REMINDER_INTERVAL_DAYS = 7
 
@@ -30,21 +32,7 @@ class Status(models.TextChoices):
 RELEASED = [Status.CANCELLED, Status.REFUSED]
 
 
-class ReservationQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "ReservationQuerySet":
-        """Staff and board read every reservation; a mandataire their coops' ones.
-
-        TODO(teachers): a teacher will read the reservations of their school's coop — only
-        this scope changes, the reservation already has `cooperative` and `requested_by`.
-        """
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if user.is_mandataire:
-            return self.filter(cooperative__in=Cooperative.objects.visible_to(user))
-        return self.none()
-
+class ReservationQuerySet(CoopScopedQuerySet):
     def holding(self) -> "ReservationQuerySet":
         """Reservations that hold their copy for their period (checking delay included)."""
         return self.exclude(status__in=RELEASED)
@@ -171,6 +159,9 @@ class Reservation(models.Model):
 
     def __str__(self):
         return f"Réservation n° {self.pk} — {self.resource}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("prets:reservation_detail", args=[self.pk])
 
     @property
     def days(self) -> int:

@@ -9,10 +9,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import DecimalField, ExpressionWrapper, F, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from cooperatives.models import Cooperative
+
+from .scope import CoopScopedQuerySet
 
 MAX_PRICE = Decimal("10000")
 MAX_STOCK = 1_000_000
@@ -121,20 +124,7 @@ class PaymentMethod(models.TextChoices):
     ESPECES = "especes", "Espèces"
 
 
-class OrderQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "OrderQuerySet":
-        """Staff and board read every order; a mandataire their coops' ones.
-
-        TODO(teachers): only this scope changes when teachers order for their school.
-        """
-        if not user.is_authenticated:
-            return self.none()
-        if user.sees_everything:
-            return self
-        if user.is_mandataire:
-            return self.filter(cooperative__in=Cooperative.objects.visible_to(user))
-        return self.none()
-
+class OrderQuerySet(CoopScopedQuerySet):
     def to_prepare(self) -> "OrderQuerySet":
         return self.filter(status=Order.Status.ORDERED)
 
@@ -196,6 +186,9 @@ class Order(models.Model):
 
     def __str__(self):
         return f"Commande n° {self.pk}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("prets:order_detail", args=[self.pk])
 
     @property
     def is_delivered(self) -> bool:

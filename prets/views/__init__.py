@@ -1,0 +1,15 @@
+from django.contrib import messages
+from django.shortcuts import redirect
+
+from .. import services
+
+
+def perform(request, action, target, success: str, *args, **kwargs):
+    """Run a workflow step on `target`, say how it went, and go back to its page."""
+    try:
+        action(target, request.user, *args, **kwargs)
+    except services.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, success)
+    return redirect(target.get_absolute_url())

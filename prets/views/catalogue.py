@@ -44,10 +44,14 @@ def _grid_context(request, copies: list[Copy], today: datetime.date) -> dict:
 
 def catalogue(request):
     today = timezone.localdate()
-    resources = Resource.objects.visible_to(request.user).order_by("title").prefetch_related(
-        "themes",
-        Prefetch("copies", queryset=Copy.objects.order_by("inventory_number")),
-        Prefetch("photos", queryset=ResourcePhoto.objects.order_by("pk")),
+    resources = (
+        Resource.objects.visible_to(request.user)
+        .order_by("title")
+        .prefetch_related(
+            "themes",
+            Prefetch("copies", queryset=Copy.objects.order_by("inventory_number")),
+            Prefetch("photos", queryset=ResourcePhoto.objects.order_by("pk")),
+        )
     )
     resource_filter = CatalogueFilter(request.GET or None, queryset=resources)
     page = Paginator(resource_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -14,6 +14,7 @@ from .. import services
 from ..filters import ReservationFilter
 from ..forms import HandOverForm, ReasonForm, ReservationForm, ResolveForm, ReturnForm
 from ..models import Incident, Reservation, Status
+from . import perform
 from .catalogue import get_resource
 
 sees_loans = role_required(lambda user: user.sees_everything or user.is_mandataire)
@@ -110,21 +111,11 @@ def _staff_action(request, pk) -> Reservation:
     return reservation
 
 
-def _run(request, action, reservation, success: str, *args, **kwargs):
-    try:
-        action(reservation, request.user, *args, **kwargs)
-    except services.WorkflowError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
-    return redirect("prets:reservation_detail", pk=reservation.pk)
-
-
 @sees_loans
 @require_POST
 def reservation_confirm(request, pk):
     reservation = _staff_action(request, pk)
-    return _run(request, services.confirm, reservation, "Réservation confirmée.")
+    return perform(request, services.confirm, reservation, "Réservation confirmée.")
 
 
 @sees_loans
@@ -132,7 +123,7 @@ def reservation_confirm(request, pk):
 def reservation_refuse(request, pk):
     reservation = _staff_action(request, pk)
     reason = request.POST.get("reason", "")
-    return _run(request, services.refuse, reservation, "Réservation refusée.", reason)
+    return perform(request, services.refuse, reservation, "Réservation refusée.", reason)
 
 
 @sees_loans
@@ -141,14 +132,14 @@ def reservation_cancel(request, pk):
     reservation = get_reservation(request, pk)
     require(reservation.can_be_cancelled_by(request.user))
     reason = request.POST.get("reason", "")
-    return _run(request, services.cancel, reservation, "Réservation annulée.", reason)
+    return perform(request, services.cancel, reservation, "Réservation annulée.", reason)
 
 
 @sees_loans
 @require_POST
 def reservation_close(request, pk):
     reservation = _staff_action(request, pk)
-    return _run(request, services.close, reservation, "Prêt clôturé.")
+    return perform(request, services.close, reservation, "Prêt clôturé.")
 
 
 @sees_loans

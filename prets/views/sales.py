@@ -15,6 +15,7 @@ from .. import services
 from ..filters import OrderFilter
 from ..forms import DeliveryForm, OrderForm, PaymentForm, ProductForm, ReasonForm
 from ..models import Order, Product
+from . import perform
 
 sees_orders = role_required(lambda user: user.sees_everything or user.is_mandataire)
 PAGE_SIZE = 50
@@ -119,21 +120,11 @@ def _secretariat_action(request, pk) -> Order:
     return order
 
 
-def _done(request, order, action, success: str, *args, **kwargs):
-    try:
-        action(order, request.user, *args, **kwargs)
-    except services.WorkflowError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, success)
-    return redirect("prets:order_detail", pk=order.pk)
-
-
 @sees_orders
 @require_POST
 def order_prepare(request, pk):
     order = _secretariat_action(request, pk)
-    return _done(request, order, services.prepare_order, "Commande préparée.")
+    return perform(request, services.prepare_order, order, "Commande préparée.")
 
 
 @sees_orders
@@ -145,10 +136,10 @@ def order_deliver(request, pk):
         messages.error(request, "Indiquez le mode et la date de livraison.")
         return redirect("prets:order_detail", pk=order.pk)
     shipped = form.cleaned_data["shipped"]
-    return _done(
+    return perform(
         request,
-        order,
         services.deliver_order,
+        order,
         "Commande expédiée." if shipped else "Commande remise.",
         shipped=shipped,
         on=form.cleaned_data["on"],
@@ -164,10 +155,10 @@ def order_pay(request, pk):
         messages.error(request, "Indiquez la date et le mode de règlement.")
         return redirect("prets:order_detail", pk=order.pk)
     data = form.cleaned_data
-    return _done(
+    return perform(
         request,
-        order,
         services.record_payment,
+        order,
         "Règlement enregistré.",
         on=data["on"],
         method=data["method"],
@@ -181,7 +172,7 @@ def order_cancel(request, pk):
     order = get_order(request, pk)
     require(order.can_be_cancelled_by(request.user))
     reason = request.POST.get("reason", "")
-    return _done(request, order, services.cancel_order, "Commande annulée, stock rendu.", reason)
+    return perform(request, services.cancel_order, order, "Commande annulée, stock rendu.", reason)
 
 
 def _pdf(request, pk, template: str, filename: str) -> HttpResponse:
