@@ -86,12 +86,6 @@ class ReservationForm(forms.Form):
         return data
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(
-        label="Motif", max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
 LENDABLE_CONDITIONS = [c for c in Condition.choices if c[0] != Condition.HORS_SERVICE]
 
 

@@ -12,12 +12,11 @@ from occe.accounts.access import require, role_required, staff_or_board
 
 from .. import services
 from ..filters import ReservationFilter
-from ..forms import HandOverForm, ReasonForm, ReservationForm, ResolveForm, ReturnForm
+from ..forms import HandOverForm, ReservationForm, ResolveForm, ReturnForm
 from ..models import Incident, Reservation, Status
-from . import perform
+from . import perform, sees_coop_requests
 from .catalogue import get_resource
 
-sees_loans = role_required(lambda user: user.sees_everything or user.is_mandataire)
 PAGE_SIZE = 50
 
 
@@ -28,7 +27,7 @@ def get_reservation(request, pk) -> Reservation:
     return get_object_or_404(queryset, pk=pk)
 
 
-@sees_loans
+@sees_coop_requests
 def reserve(request, pk):
     resource = get_resource(request, pk)
     require(resource.can_be_reserved_by(request.user))
@@ -65,7 +64,7 @@ def reserve(request, pk):
     )
 
 
-@sees_loans
+@sees_coop_requests
 def reservation_list(request):
     queryset = Reservation.objects.visible_to(request.user).select_related(
         "resource", "copy", "cooperative"
@@ -83,7 +82,7 @@ def reservation_list(request):
     return render(request, template, context)
 
 
-@sees_loans
+@sees_coop_requests
 def reservation_detail(request, pk):
     reservation = get_reservation(request, pk)
     user = request.user
@@ -99,7 +98,6 @@ def reservation_detail(request, pk):
         "can_cancel": reservation.can_be_cancelled_by(user),
         "incidents": list(reservation.incidents.all()),
         "reminders": list(reservation.reminders.all()),
-        "reason_form": ReasonForm(),
     }
     return render(request, "prets/reservation_detail.html", context)
 
@@ -111,14 +109,14 @@ def _staff_action(request, pk) -> Reservation:
     return reservation
 
 
-@sees_loans
+@sees_coop_requests
 @require_POST
 def reservation_confirm(request, pk):
     reservation = _staff_action(request, pk)
     return perform(request, services.confirm, reservation, "Réservation confirmée.")
 
 
-@sees_loans
+@sees_coop_requests
 @require_POST
 def reservation_refuse(request, pk):
     reservation = _staff_action(request, pk)
@@ -126,7 +124,7 @@ def reservation_refuse(request, pk):
     return perform(request, services.refuse, reservation, "Réservation refusée.", reason)
 
 
-@sees_loans
+@sees_coop_requests
 @require_POST
 def reservation_cancel(request, pk):
     reservation = get_reservation(request, pk)
@@ -135,14 +133,14 @@ def reservation_cancel(request, pk):
     return perform(request, services.cancel, reservation, "Réservation annulée.", reason)
 
 
-@sees_loans
+@sees_coop_requests
 @require_POST
 def reservation_close(request, pk):
     reservation = _staff_action(request, pk)
     return perform(request, services.close, reservation, "Prêt clôturé.")
 
 
-@sees_loans
+@sees_coop_requests
 def hand_over(request, pk):
     reservation = _staff_action(request, pk)
     form = HandOverForm(request.POST or None)
@@ -170,7 +168,7 @@ def hand_over(request, pk):
     return render(request, "prets/hand_over.html", context)
 
 
-@sees_loans
+@sees_coop_requests
 def take_back(request, pk):
     reservation = _staff_action(request, pk)
     contents = list(reservation.resource.contents.all())

@@ -7,17 +7,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from occe.accounts.access import require, role_required, secretariat_only, staff_or_board
+from occe.accounts.access import require, secretariat_only, staff_or_board
 from occe.core.models import Association
 from occe.core.pdf import render_pdf
 
 from .. import services
 from ..filters import OrderFilter
-from ..forms import DeliveryForm, OrderForm, PaymentForm, ProductForm, ReasonForm
+from ..forms import DeliveryForm, OrderForm, PaymentForm, ProductForm
 from ..models import Order, Product
-from . import perform
+from . import perform, sees_coop_requests
 
-sees_orders = role_required(lambda user: user.sees_everything or user.is_mandataire)
 PAGE_SIZE = 50
 
 
@@ -59,7 +58,7 @@ def get_order(request, pk) -> Order:
     return get_object_or_404(queryset, pk=pk)
 
 
-@sees_orders
+@sees_coop_requests
 def order_list(request):
     queryset = Order.objects.visible_to(request.user).select_related("cooperative").with_totals()
     order_filter = OrderFilter(request.GET or None, queryset=queryset, user=request.user)
@@ -72,7 +71,7 @@ def order_list(request):
     return render(request, template, {"filter": order_filter, "page": page})
 
 
-@sees_orders
+@sees_coop_requests
 def order_create(request):
     require(request.user.is_mandataire or request.user.is_secretariat)
     products = list(Product.objects.orderable().order_by("name"))
@@ -93,7 +92,7 @@ def order_create(request):
     return render(request, "prets/order_form.html", {"form": form})
 
 
-@sees_orders
+@sees_coop_requests
 def order_detail(request, pk):
     order = get_order(request, pk)
     lines = list(order.lines.select_related("product"))
@@ -109,7 +108,6 @@ def order_detail(request, pk):
         "can_cancel": order.can_be_cancelled_by(request.user),
         "delivery_form": DeliveryForm(prefix="livraison"),
         "payment_form": PaymentForm(prefix="reglement"),
-        "reason_form": ReasonForm(),
     }
     return render(request, "prets/order_detail.html", context)
 
@@ -120,14 +118,14 @@ def _secretariat_action(request, pk) -> Order:
     return order
 
 
-@sees_orders
+@sees_coop_requests
 @require_POST
 def order_prepare(request, pk):
     order = _secretariat_action(request, pk)
     return perform(request, services.prepare_order, order, "Commande préparée.")
 
 
-@sees_orders
+@sees_coop_requests
 @require_POST
 def order_deliver(request, pk):
     order = _secretariat_action(request, pk)
@@ -146,7 +144,7 @@ def order_deliver(request, pk):
     )
 
 
-@sees_orders
+@sees_coop_requests
 @require_POST
 def order_pay(request, pk):
     order = _secretariat_action(request, pk)
@@ -166,7 +164,7 @@ def order_pay(request, pk):
     )
 
 
-@sees_orders
+@sees_coop_requests
 @require_POST
 def order_cancel(request, pk):
     order = get_order(request, pk)
@@ -194,11 +192,11 @@ def _pdf(request, pk, template: str, filename: str) -> HttpResponse:
     return response
 
 
-@sees_orders
+@sees_coop_requests
 def order_form_pdf(request, pk):
     return _pdf(request, pk, "prets/pdf/order_form.html", "bon-de-commande")
 
 
-@sees_orders
+@sees_coop_requests
 def delivery_note_pdf(request, pk):
     return _pdf(request, pk, "prets/pdf/delivery_note.html", "bon-de-livraison")
