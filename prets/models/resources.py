@@ -46,10 +46,11 @@ class Theme(models.Model):
 
 class ResourceQuerySet(models.QuerySet):
     def visible_to(self, user) -> "ResourceQuerySet":
-        """Staff see every resource (withdrawn ones too); everyone else the catalogue."""
+        """Staff and board see every resource (withdrawn ones too); everyone else the
+        catalogue."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_staff_member:
+        if user.sees_everything:
             return self
         return self.filter(on_catalogue=True)
 

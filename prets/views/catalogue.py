@@ -170,7 +170,8 @@ def copy_create(request, pk):
 
 @staff_only
 def copy_edit(request, pk):
-    copy = get_object_or_404(Copy.objects.select_related("resource"), pk=pk)
+    copies = Copy.objects.filter(resource__in=Resource.objects.editable_by(request.user))
+    copy = get_object_or_404(copies.select_related("resource"), pk=pk)
     form = CopyForm(request.POST or None, instance=copy)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -184,7 +185,8 @@ def copy_edit(request, pk):
 @staff_or_board
 def copy_detail(request, pk):
     """A copy's history: its loans, incidents and changes of condition or place."""
-    copy = get_object_or_404(Copy.objects.select_related("resource"), pk=pk)
+    copies = Copy.objects.filter(resource__in=Resource.objects.visible_to(request.user))
+    copy = get_object_or_404(copies.select_related("resource"), pk=pk)
     loans = list(
         Reservation.objects.filter(copy=copy)
         .select_related("cooperative")

@@ -378,3 +378,36 @@ def test_each_home_card_links_to_the_list_it_counts(client, world):
                 else (len(response.context["handovers"]) + len(response.context["returns"]))
             )
             assert listed == card.value, card.label
+
+
+def test_staff_reserve_and_order_on_a_coops_behalf(client, world):
+    resource = ResourceFactory(borrowers=Resource.Borrowers.STAFF)
+    CopyFactory(resource=resource)
+    product = ProductFactory(stock=20)
+    client.force_login(world.users["animation"])
+    start = today() + 3 * DAY
+    response = client.post(
+        reverse("prets:reserve", args=[resource.pk]),
+        {
+            "cooperative": world.other_coop.pk,
+            "start_date": start.isoformat(),
+            "end_date": (start + 4 * DAY).isoformat(),
+        },
+    )
+    reservation = Reservation.objects.get()
+    assert response.url == reservation.get_absolute_url()
+    assert (reservation.cooperative, reservation.requested_by) == (
+        world.other_coop,
+        world.users["animation"],
+    )
+    assert reservation.borrower_emails() == [world.users["autre_mandataire"].email]
+    client.force_login(world.users["secretariat"])
+    response = client.post(
+        reverse("prets:order_create"),
+        {"cooperative": world.other_coop.pk, f"quantite_{product.pk}": "12"},
+    )
+    order = world.other_coop.orders.get()
+    assert response.url == order.get_absolute_url()
+    assert order.requested_by == world.users["secretariat"]
+    product.refresh_from_db()
+    assert product.stock == 8
