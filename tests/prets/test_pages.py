@@ -411,3 +411,16 @@ def test_staff_reserve_and_order_on_a_coops_behalf(client, world):
     assert order.requested_by == world.users["secretariat"]
     product.refresh_from_db()
     assert product.stock == 8
+
+
+def test_numbers_of_reservations_and_orders_are_never_grouped_by_thousands(client, world):
+    reservation = ReservationFactory(id=12345, cooperative=world.own_coop)
+    order = OrderLineFactory(order__id=23456, order__cooperative=world.own_coop).order
+    client.force_login(world.users["mandataire"])
+    listed = client.get(reverse("prets:reservation_list")).content.decode()
+    assert "Réservation n° 12345" in listed
+    detail = client.get(reverse("prets:reservation_detail", args=[reservation.pk]))
+    assert "<h1>Réservation n° 12345</h1>" in detail.content.decode()
+    assert "Commande n° 23456" in client.get(reverse("prets:order_list")).content.decode()
+    page = client.get(reverse("prets:order_detail", args=[order.pk])).content.decode()
+    assert "<h1>Commande n° 23456</h1>" in page
