@@ -274,8 +274,8 @@ def populate(context: DemoContext) -> list[str]:
     )
     orders = _sales(rng, previous, current, today, coops_last_year, coops_now, borrowers, staff)
     return [
-        f"Prêts : {len(resources)} ressources, {len(copies)} exemplaires, {len(loans)} "
-        f"réservations ({sum(r.handed_over_on is not None for r in loans)} prêts remis).",
+        f"Prêts : {len(resources)} ressources, {sum(map(len, copies.values()))} exemplaires, "
+        f"{len(loans)} réservations ({sum(r.handed_over_on is not None for r in loans)} prêts remis).",
         f"Ventes : {len(PRODUCTS)} produits, {orders} commandes.",
     ]
 
