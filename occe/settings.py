@@ -280,6 +280,12 @@ CELERY_BEAT_SCHEDULE["resume-mailings"] = {
     "schedule": 60.0,
 }
 
+# Prêts et ventes (prets): every morning, reminders for loans still out after their end date.
+CELERY_BEAT_SCHEDULE["prets-relances-retard"] = {
+    "task": "prets.tasks.remind_overdue_loans",
+    "schedule": crontab(hour=7, minute=30),
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -29,9 +29,11 @@ def test_menu_groups_fold_single_entries(world, client):
     assert "<summary>Coopératives</summary>" in page.content.decode()
     client.force_login(world.users["mandataire"])
     page = client.get(reverse("home"))
-    # Single-entry groups are plain links; Formations (catalogue, mine) and the association's
-    # newsletters fold only when a group has several entries.
+    # One entry each in "Coopératives" and "Finances": plain links, not dropdowns.
+    labels = [g.label for g in page.context["nav_groups"]]
+    assert "Coopératives" not in labels and "Finances" not in labels
     assert "<summary>Coopératives</summary>" not in page.content.decode()
+    assert "<summary>Prêts et ventes</summary>" in page.content.decode()  # several entries
 
 
 def test_error_pages_are_in_french(world, client):
