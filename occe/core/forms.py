@@ -13,6 +13,7 @@ class AssociationForm(forms.ModelForm):
             "decree_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "affiliation_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "objet": forms.Textarea(attrs={"rows": 3}),
+            "signup_domains": forms.Textarea(attrs={"rows": 2}),
         }
 
     def _clean_image(self, name):
