@@ -566,6 +566,7 @@ def generate(coops: int, seed: int = 1) -> DemoResult:
     association.signatory_name = president.get_full_name()
     association.signatory_quality = "Président"
     association.receipt_number_prefix = "92-"
+    association.signup_domains = "ac-versailles.fr"  # the Hauts-de-Seine's academy
     association.save()
 
     # Circonscriptions, each run by an IEN.
