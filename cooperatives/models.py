@@ -107,7 +107,7 @@ class CooperativeQuerySet(models.QuerySet):
         """The schools a person picks theirs from (sign-up, « Mon école », registrations):
         active coops whose UAI or number is `query`, or whose name or commune contains it.
         Nothing under 2 characters; at most SCHOOL_CHOICES_LIMIT."""
-        query = (query or "").strip()
+        query = (query or "").strip()[:100]  # no school name is longer
         if len(query) < 2:
             return self.none()
         return (
