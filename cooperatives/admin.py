@@ -1,7 +1,14 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from .models import AccompanimentEntry, Affiliation, Circonscription, Cooperative, Mandate
+from .models import (
+    AccompanimentEntry,
+    Affiliation,
+    Circonscription,
+    Cooperative,
+    Mandate,
+    TeacherSchool,
+)
 
 
 @admin.register(Cooperative)
@@ -18,3 +25,4 @@ admin.site.register(Circonscription)
 admin.site.register(Mandate, SimpleHistoryAdmin)
 admin.site.register(Affiliation, SimpleHistoryAdmin)
 admin.site.register(AccompanimentEntry)
+admin.site.register(TeacherSchool, SimpleHistoryAdmin)

@@ -16,6 +16,7 @@ from .models import (
     FeePayment,
     Mandate,
     ReminderBatch,
+    TeacherSchool,
     amount_validators,
     count_validators,
 )
@@ -175,3 +176,67 @@ class ReminderForm(forms.Form):
         initial=ReminderBatch.Target.BOTH,
         widget=forms.RadioSelect,
     )
+
+
+# --- Choosing one's school (sign-up, « Mon école », registrations to trainings) ---
+
+
+class SchoolChoiceField(forms.ModelChoiceField):
+    """An active cooperative, chosen in a list the picker fills by searching (UAI, name,
+    commune): `templates/cooperatives/includes/school_picker.html`."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", "École")
+        super().__init__(
+            queryset=Cooperative.objects.active(),
+            error_messages={
+                "required": "Choisissez l'école dans la liste (cherchez-la par son UAI, son nom "
+                "ou sa commune).",
+                "invalid_choice": "Choisissez une école active de la liste.",
+            },
+            **kwargs,
+        )
+
+
+def school_choices(query: str, *keep: Cooperative | None) -> list[Cooperative]:
+    """The options of a school list: the matches of `query`, with the schools already chosen
+    or proposed first, so that a search never drops the selection."""
+    found = list(Cooperative.objects.schools_matching(query))
+    for coop in keep:
+        if coop is not None and coop not in found:
+            found.insert(0, coop)
+    return found
+
+
+class SchoolPickerForm(forms.Form):
+    """A form whose `cooperative` is picked with the school picker; its search box (`q`) is
+    posted with the form, so without JavaScript "Entrée" in the box shows the matches."""
+
+    cooperative = SchoolChoiceField()
+
+    def picked_school(self) -> Cooperative | None:
+        if self.is_bound:
+            return getattr(self, "cleaned_data", {}).get("cooperative")
+        return self.initial.get("cooperative")
+
+    def search_query(self) -> str:
+        return str(self.data.get("q", "")) if self.is_bound else ""
+
+    def school_choices(self) -> list[Cooperative]:
+        return school_choices(self.search_query(), self.picked_school())
+
+
+class TeacherSignupForm(SchoolPickerForm):
+    """What a teacher adds to allauth's sign-up (ACCOUNT_SIGNUP_FORM_CLASS): their name and
+    their school. The address rules are occe.accounts.forms.SignupForm's."""
+
+    first_name = forms.CharField(label="Prénom", max_length=150)
+    last_name = forms.CharField(label="Nom", max_length=150)
+    cooperative = SchoolChoiceField(label="Votre école")
+
+    def signup(self, request, user) -> None:
+        TeacherSchool.set_for(user, self.cleaned_data["cooperative"])
+
+
+class MySchoolForm(SchoolPickerForm):
+    cooperative = SchoolChoiceField(label="Votre école")

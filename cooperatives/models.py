@@ -70,6 +70,10 @@ def validate_uai(value: str) -> None:
         )
 
 
+# A school list shows this many matches at most: type more to narrow it.
+SCHOOL_CHOICES_LIMIT = 30
+
+
 class Circonscription(models.Model):
     name = models.CharField("nom", max_length=150, unique=True)
     ien = models.CharField("IEN", max_length=150, blank=True)
@@ -98,6 +102,24 @@ class CooperativeQuerySet(models.QuerySet):
     def active(self) -> "CooperativeQuerySet":
         """Not struck off. Struck-off coops are counted apart in every figure."""
         return self.filter(status=Cooperative.Status.ACTIVE)
+
+    def schools_matching(self, query: str) -> "CooperativeQuerySet":
+        """The schools a person picks theirs from (sign-up, « Mon école », registrations):
+        active coops whose UAI or number is `query`, or whose name or commune contains it.
+        Nothing under 2 characters; at most SCHOOL_CHOICES_LIMIT."""
+        query = (query or "").strip()[:100]  # no school name is longer
+        if len(query) < 2:
+            return self.none()
+        return (
+            self.active()
+            .filter(
+                Q(uai__iexact=query)
+                | Q(number__iexact=query)
+                | Q(name__icontains=query)
+                | Q(commune__icontains=query)
+            )
+            .order_by("commune", "name")[:SCHOOL_CHOICES_LIMIT]
+        )
 
     # The states of the affiliation campaign of a year. They split the active coops (each one
     # is in exactly one of affiliated / submitted / draft / not started) and every page counts
@@ -230,6 +252,53 @@ class Cooperative(models.Model):
 
     def is_mandataire(self, user) -> bool:
         return Mandate.objects.current().filter(cooperative=self, user=user).exists()
+
+
+class TeacherSchool(models.Model):
+    """The school a teacher works at: chosen when they sign up, changed on « Mon école » (the
+    history keeps the earlier ones). Their registrations to trainings propose it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="school",
+        verbose_name="enseignant",
+    )
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.PROTECT, related_name="teachers", verbose_name="école"
+    )
+    since = models.DateField("depuis le", default=timezone.localdate)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "école d'un enseignant"
+        verbose_name_plural = "écoles des enseignants"
+
+    def __str__(self):
+        return f"{self.user} — {self.cooperative.name}"
+
+    @classmethod
+    def set_for(cls, user, cooperative: Cooperative) -> "TeacherSchool":
+        """`user` works at `cooperative` from today on; the previous school stays in the
+        history. Choosing the same school again changes nothing."""
+        school = cls.objects.filter(user=user).first()
+        if school is None:
+            return cls.objects.create(user=user, cooperative=cooperative)
+        if school.cooperative_id != cooperative.pk:
+            school.cooperative = cooperative
+            school.since = timezone.localdate()
+            school.save()
+        return school
+
+    def periods(self) -> list:
+        """The schools this teacher declared, newest first: historical records, one per
+        change of school (each with `cooperative` and `since`)."""
+        periods = []
+        for record in self.history.select_related("cooperative").order_by("history_date"):
+            if not periods or periods[-1].cooperative_id != record.cooperative_id:
+                periods.append(record)
+        return periods[::-1]
 
 
 class MandateQuerySet(models.QuerySet):

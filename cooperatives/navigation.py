@@ -23,4 +23,7 @@ MENU = [
         order=20,
     ),
     MenuItem("Import", "cooperatives:import", rules.is_secretariat, group="Coopératives", order=30),
+    MenuItem(
+        "Mon école", "cooperatives:my_school", rules.is_enseignant, group="Coopératives", order=5
+    ),
 ]

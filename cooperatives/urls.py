@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import affiliations, cooperatives, exchange
+from .views import affiliations, cooperatives, exchange, schools
 
 app_name = "cooperatives"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("import/", exchange.upload, name="import"),
     path("import/modele.xlsx", exchange.template, name="import_template"),
     path("import/<int:batch_pk>/", exchange.preview, name="import_preview"),
+    path("ecoles/", schools.school_options, name="school_options"),
+    path("mon-ecole/", schools.my_school, name="my_school"),
     path("campagne/", affiliations.campaign, name="campaign"),
     path("campagne/relancer/", affiliations.campaign_remind, name="campaign_remind"),
     path(

@@ -16,10 +16,11 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history
 
-from cooperatives.models import Cooperative, Mandate
+from cooperatives.models import Cooperative, Mandate, TeacherSchool
 from occe.accounts.models import Role, User
-from occe.core.demo import DOMAIN, FIRST_NAMES, LAST_NAMES, PASSWORD, _ascii
+from occe.core.demo import CHANGE_REASON, DOMAIN, FIRST_NAMES, LAST_NAMES, PASSWORD, _ascii
 from occe.core.demo_apps import DemoContext
 from occe.core.formats import number
 from occe.core.models import SchoolYear
@@ -288,9 +289,18 @@ def _pools(context: DemoContext, rng: random.Random) -> Pools:
         )
     User.objects.bulk_create(teachers, batch_size=500)
     enseignants = [(t.pk, rng.choice(coops)) for t in teachers]
+    # Each teacher's school is the one they register with (« Mon école »).
+    bulk_create_with_history(
+        [TeacherSchool(user_id=user, cooperative_id=coop) for user, coop in enseignants],
+        TeacherSchool,
+        batch_size=500,
+        default_change_reason=CHANGE_REASON,
+    )
     demo_teacher = User.objects.filter(email=f"enseignant@{DOMAIN}").first()
     if demo_teacher and coops:
-        enseignants.insert(0, (demo_teacher.pk, coops[min(3, len(coops) - 1)]))
+        school = TeacherSchool.objects.filter(user=demo_teacher).first()  # cooperatives' demo
+        coop = school.cooperative_id if school else coops[min(3, len(coops) - 1)]
+        enseignants.insert(0, (demo_teacher.pk, coop))
     mandataires.sort(key=lambda pair: pair[0])
     return Pools(mandataires=mandataires, enseignants=enseignants)
 

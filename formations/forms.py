@@ -4,7 +4,7 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.db import models
 
-from cooperatives.models import Cooperative
+from cooperatives.forms import SchoolChoiceField
 
 from .models import (
     MAX_HOURS,
@@ -111,25 +111,13 @@ PartFormSet = forms.inlineformset_factory(
 )
 
 
-class CooperativeChoiceField(forms.ModelChoiceField):
-    """An active cooperative, chosen in a searchable list (UAI, name, commune)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            queryset=Cooperative.objects.active(),
-            label="École",
-            error_messages={"invalid_choice": "Choisissez une école active de la liste."},
-            **kwargs,
-        )
-
-
 class RegistrationForm(forms.Form):
-    cooperative = CooperativeChoiceField()
+    cooperative = SchoolChoiceField()
 
 
 class StaffRegistrationForm(forms.Form):
     email = forms.EmailField(label="Adresse électronique de l'enseignant")
-    cooperative = CooperativeChoiceField()
+    cooperative = SchoolChoiceField()
 
     def clean_email(self):
         from occe.accounts import rules

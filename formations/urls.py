@@ -6,7 +6,6 @@ app_name = "formations"
 urlpatterns = [
     path("", catalogue.catalogue, name="catalogue"),
     path("mes-formations/", catalogue.my_trainings, name="my_trainings"),
-    path("ecoles/", catalogue.coop_options, name="coop_options"),
     path("formations/", manage.training_list, name="training_list"),
     path("formations/nouvelle/", manage.training_create, name="training_create"),
     path("formations/<int:pk>/", catalogue.training_detail, name="training_detail"),

@@ -166,15 +166,33 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "account_login"
 
-# django-allauth: e-mail login, no open sign-up (accounts are created by staff), TOTP required
-# for staff and administrators (enforced by RequireMFAMiddleware).
+# django-allauth: e-mail login, TOTP required for staff and administrators (enforced by
+# RequireMFAMiddleware). Accounts are created by staff (invitations), except teachers with an
+# address of the academic domains the association lists, who sign up themselves (below).
 ACCOUNT_ADAPTER = "occe.accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*"]
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 # Nobody changes their own address (the secretariat does, on the users page): an address
 # someone merely typed must never identify them. See occe/accounts/views.py `email`.
-ACCOUNT_EMAIL_VERIFICATION = "none"
+# "mandatory" applies to self sign-ups only (occe.accounts.stages.EmailVerificationStage):
+# accounts created by staff log in as before, their invitation link proved the address.
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# --- Teachers' sign-up (issue 10) ---
+ACCOUNT_FORMS = {"signup": "occe.accounts.forms.SignupForm"}
+# Name and school, from the cooperatives app (occe.accounts imports no feature app).
+ACCOUNT_SIGNUP_FORM_CLASS = "cooperatives.forms.TeacherSignupForm"
+# A sign-up with an address that has an account shows the same page as a new one; allauth
+# e-mails the owner instead (only with mandatory verification).
+ACCOUNT_PREVENT_ENUMERATION = True
+# The link opens a page with a button (a mail scanner following links confirms nothing); in
+# the browser that signed up, confirming logs in (allauth checks the pending sign-up).
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# Like failed logins: 10 sign-up attempts per minute and per IP (allauth counts them in the
+# shared cache); the verification e-mail goes at most once in 3 minutes to an address.
+ACCOUNT_RATE_LIMITS = {"signup": "10/m/ip"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = False

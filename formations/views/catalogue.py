@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from cooperatives.forms import school_choices
 from occe.accounts import rules
 from occe.accounts.access import require
 
@@ -33,7 +34,6 @@ from .common import (
     get_registration,
     get_session,
     reads_catalogue,
-    search_cooperatives,
     sessions_for,
     teachers_only,
 )
@@ -154,23 +154,8 @@ def register(request, pk):
 
 def _coop_choices(request, form, default) -> list:
     """The options of the school list: the search's matches, or the chosen / default coop."""
-    found = list(search_cooperatives(request.GET.get("q", "")))
     chosen = form.cleaned_data.get("cooperative") if form.is_bound and form.is_valid() else None
-    for coop in (chosen, default):
-        if coop is not None and coop not in found:
-            found.insert(0, coop)
-    return found
-
-
-@reads_catalogue
-def coop_options(request):
-    """The school list's options for a search (HTMX swaps them into the select)."""
-    require(rules.is_teacher(request.user) or can_manage(request.user))
-    return render(
-        request,
-        "formations/includes/coop_options.html",
-        {"choices": list(search_cooperatives(request.GET.get("q", ""))), "selected": None},
-    )
+    return school_choices(request.GET.get("q", ""), chosen, default)
 
 
 @require_POST

@@ -1,9 +1,9 @@
 """Scoped look-ups shared by the trainings' views."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 
-from cooperatives.models import Cooperative
+from cooperatives.models import Cooperative, TeacherSchool
 from occe.accounts import rules
 from occe.accounts.access import role_required
 
@@ -14,8 +14,6 @@ reads_catalogue = role_required(lambda user: rules.is_teacher(user) or user.sees
 teachers_only = role_required(rules.is_teacher)
 staff_only = role_required(can_manage)
 staff_or_board = role_required(lambda user: user.sees_everything)
-
-COOP_CHOICES_LIMIT = 30
 
 
 def sessions_for(user):
@@ -39,10 +37,17 @@ def get_registration(request, pk) -> Registration:
 
 
 def default_cooperative(user) -> Cooperative | None:
-    """The school proposed when registering: a mandataire's own coop for now (a teacher's
-    profile will give it later)."""
+    """The school proposed when registering: a mandataire's own coop; a teacher's school
+    (« Mon école », chosen at sign-up); else the school of their last registration."""
     if rules.is_mandataire(user):
         return Cooperative.objects.visible_to(user).active().order_by("number").first()
+    school = (
+        TeacherSchool.objects.filter(user=user, cooperative__status=Cooperative.Status.ACTIVE)
+        .select_related("cooperative")
+        .first()
+    )
+    if school is not None:
+        return school.cooperative
     last = (
         Registration.objects.filter(user=user, cooperative__status=Cooperative.Status.ACTIVE)
         .select_related("cooperative")
@@ -50,20 +55,3 @@ def default_cooperative(user) -> Cooperative | None:
         .first()
     )
     return last.cooperative if last else None
-
-
-def search_cooperatives(query: str):
-    """Active coops matching a UAI, a name, a number or a commune."""
-    query = (query or "").strip()
-    if len(query) < 2:
-        return Cooperative.objects.none()
-    return (
-        Cooperative.objects.active()
-        .filter(
-            Q(uai__iexact=query)
-            | Q(number__iexact=query)
-            | Q(name__icontains=query)
-            | Q(commune__icontains=query)
-        )
-        .order_by("commune", "name")[:COOP_CHOICES_LIMIT]
-    )

@@ -1,4 +1,7 @@
+from allauth.account import forms as allauth_forms
 from django import forms
+
+from occe.core.models import Association
 
 from .models import User
 
@@ -20,3 +23,39 @@ class UserForm(forms.ModelForm):
         if others.exists():
             raise forms.ValidationError("Un compte existe déjà avec cette adresse électronique.")
         return email
+
+
+class SignupForm(allauth_forms.SignupForm):
+    """Teachers' own sign-up (ACCOUNT_FORMS["signup"]): only addresses of the academic domains
+    the association lists. The name and school come from ACCOUNT_SIGNUP_FORM_CLASS (a form of
+    the cooperatives app, which this module does not import)."""
+
+    field_order = ["first_name", "last_name", "email", "password1", "password2", "cooperative"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.association = Association.get()
+        email = self.fields["email"]
+        email.label = "Adresse électronique académique"
+        domains = self.association.academic_domains
+        if domains:
+            email.help_text = "Votre adresse professionnelle : prenom.nom@" + " ou @".join(domains)
+        self.fields["password1"].label = "Mot de passe"
+        if "password2" in self.fields:
+            self.fields["password2"].label = "Mot de passe (confirmation)"
+
+    def clean_email(self):
+        # Before allauth's check of existing accounts: an address refused here is refused
+        # whether or not it has an account, so the answer tells nothing about accounts.
+        email = self.cleaned_data["email"].strip().lower()
+        if not self.association.allows_signup(email):
+            contact = self.association.email
+            raise forms.ValidationError(
+                "Seules les adresses académiques ({domains}) permettent de créer un compte. "
+                "Pour un accès avec une autre adresse, demandez-le au secrétariat de "
+                "l'association{contact}.".format(
+                    domains=", ".join(f"@{d}" for d in self.association.academic_domains),
+                    contact=f" : {contact}" if contact else "",
+                )
+            )
+        return super().clean_email()

@@ -51,6 +51,14 @@ class User(AbstractUser):
         help_text="Président ou trésorier au nom duquel les reçus sont émis.",
     )
     phone = models.CharField("téléphone", max_length=30, blank=True)
+    signed_up_at = models.DateTimeField(
+        "inscrit le",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Compte créé par l'enseignant lui-même (inscription en ligne) ; vide pour un "
+        "compte créé par le secrétariat.",
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = []
@@ -91,6 +99,13 @@ class User(AbstractUser):
     @property
     def email_verified(self) -> bool:
         return EmailAddress.objects.filter(user=self, email=self.email, verified=True).exists()
+
+    @property
+    def must_verify_email(self) -> bool:
+        """Someone who signed up themselves logs in only once they followed the link sent to
+        their address (and again after the secretariat changes it). Accounts the secretariat
+        creates prove their address by the invitation link, before they have a password."""
+        return self.signed_up_at is not None and not self.email_verified
 
     # What a role may do. Views ask these questions, never compare roles themselves.
     @property

@@ -1,13 +1,16 @@
+from allauth.account.models import EmailAddress
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from occe.core.models import Association
 
 from .access import secretariat_only
+from .directory import COLUMNS
 from .forms import UserForm
-from .models import User
+from .models import Role, User
 from .tasks import invite_users
 
 
@@ -19,12 +22,33 @@ def manageable_users():
 
 @secretariat_only
 def user_list(request):
-    users = manageable_users().order_by("last_name", "first_name", "email")
+    """Every account, by name; filtered by a name or address and by role. Other apps add
+    columns (a teacher's school): `directory.COLUMNS`."""
+    related = [name for column in COLUMNS for name in column.related]
+    verified = EmailAddress.objects.filter(user=OuterRef("pk"), email=OuterRef("email"))
+    users = (
+        manageable_users()
+        .select_related(*related)
+        .annotate(address_verified=Exists(verified.filter(verified=True)))
+        .order_by("last_name", "first_name", "email")
+    )
     query = request.GET.get("q", "").strip()
     if query:
-        users = users.filter(email__icontains=query) | users.filter(last_name__icontains=query)
+        users = users.filter(Q(email__icontains=query) | Q(last_name__icontains=query))
+    role = request.GET.get("role", "")
+    if role in Role.values:
+        users = users.filter(role=role)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
-    return render(request, "accounts/user_list.html", {"page": page, "q": query})
+    rows = [(user, [column.value(user) for column in COLUMNS]) for user in page]
+    context = {
+        "page": page,
+        "rows": rows,
+        "columns": COLUMNS,
+        "q": query,
+        "role": role,
+        "roles": Role.choices,
+    }
+    return render(request, "accounts/user_list.html", context)
 
 
 @secretariat_only

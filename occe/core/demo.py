@@ -608,6 +608,7 @@ def generate(coops: int, seed: int = 1) -> DemoResult:
     # A newcomer sees complete receipts and attestations: a logo and a signature, drawn here.
     association.logo.save("logo-demo.png", ContentFile(demo_logo()), save=False)
     association.signature.save("signature-demo.png", ContentFile(demo_signature()), save=False)
+    association.signup_domains = "ac-versailles.fr"  # the Hauts-de-Seine's academy
     association.save()
 
     # Circonscriptions, each run by an IEN.

@@ -130,6 +130,7 @@ class AssociationForm(forms.ModelForm):
             "affiliation_deadline": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "journal_officiel_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "objet": forms.Textarea(attrs={"rows": 3}),
+            "signup_domains": forms.Textarea(attrs={"rows": 2}),
         }
 
     def _clean_image(self, name):

@@ -1,4 +1,5 @@
 import datetime
+import re
 from decimal import Decimal
 
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -31,6 +32,34 @@ rate = {
         MaxValueValidator(MAX_RATE, "Un taux de cotisation ne dépasse pas 10,00 €."),
     ],
 }
+
+
+# A few academies at most (a department's, its neighbours'): 20 domains fit comfortably.
+MAX_SIGNUP_DOMAINS = 20
+MAX_SIGNUP_DOMAINS_LENGTH = 1000
+DOMAIN_PATTERN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
+
+
+def parse_domains(text: str, strict: bool = True) -> list[str]:
+    """The domains of a list typed one per line or separated by commas (or spaces), lowercased,
+    without a leading "@", each once. With `strict`, a malformed one is a ValidationError;
+    otherwise it is left out."""
+    domains = []
+    for item in re.split(r"[\s,;]+", (text or "").lower()):
+        domain = item.strip().removeprefix("@").rstrip(".")
+        if not domain or domain in domains:
+            continue
+        if not DOMAIN_PATTERN.fullmatch(domain):
+            if strict:
+                raise ValidationError(
+                    "« %(domain)s » n'est pas un nom de domaine (par exemple ac-versailles.fr).",
+                    params={"domain": item},
+                )
+            continue
+        domains.append(domain)
+    if strict and len(domains) > MAX_SIGNUP_DOMAINS:
+        raise ValidationError(f"Au plus {MAX_SIGNUP_DOMAINS} domaines.")
+    return domains
 
 
 class SchoolYearQuerySet(models.QuerySet):
@@ -188,6 +217,16 @@ class Association(models.Model):
         "écart maximal entre comptabilité et banque (contrôle)", default=Decimal("200"), **money
     )
 
+    # Teachers' own sign-up (issue 10): open only to addresses of these domains.
+    signup_domains = models.CharField(
+        "domaines académiques autorisés à s'inscrire",
+        max_length=MAX_SIGNUP_DOMAINS_LENGTH,
+        blank=True,
+        help_text="Un par ligne ou séparés par des virgules, par exemple ac-versailles.fr. Les "
+        "enseignants dont l'adresse se termine exactement par @ un de ces domaines créent "
+        "eux-mêmes leur compte ; vide : pas d'inscription libre, seulement les invitations.",
+    )
+
     updated_at = models.DateTimeField("modifié le", auto_now=True)
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
@@ -233,6 +272,10 @@ class Association(models.Model):
         self.rna = self.rna.strip().upper()
         if self.rna and not (len(self.rna) == 10 and self.rna[0] == "W" and self.rna[1:].isdigit()):
             errors["rna"] = "Le RNA s'écrit W suivi de 9 chiffres."
+        try:
+            self.signup_domains = "\n".join(parse_domains(self.signup_domains))
+        except ValidationError as error:
+            errors["signup_domains"] = error.messages
         if errors:
             raise ValidationError(errors)
 
@@ -240,6 +283,20 @@ class Association(models.Model):
     def get(cls) -> "Association":
         association = cls.objects.order_by("pk").first()
         return association or cls.objects.create()
+
+    @property
+    def academic_domains(self) -> list[str]:
+        return parse_domains(self.signup_domains, strict=False)
+
+    def allows_signup(self, email: str) -> bool:
+        """Whether `email` may sign up: its domain is one of the listed ones, exactly.
+
+        `prof.ac-versailles.fr` is not `ac-versailles.fr`: the academies hand out addresses of
+        the domain itself, and a suffix rule would also let in domains nobody listed (any
+        sub-domain someone sets up). The secretariat adds a line for each domain it trusts.
+        """
+        _, at, domain = (email or "").strip().lower().rpartition("@")
+        return bool(at) and domain in self.academic_domains
 
     @property
     def pupil_rate(self) -> Decimal:

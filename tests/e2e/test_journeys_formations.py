@@ -1,8 +1,9 @@
-"""The trainings' journey in a real browser.
+"""The trainings' journeys in a real browser.
 
-A teacher registers to a full session (waiting list); the seated teacher cancels and the first
-one is promoted (and told by e-mail); on the day, the animator records attendance with one
-click; the teacher downloads the certificate of attendance. (Teachers' own sign-up comes later.)
+A teacher signs up with an academic address, follows the link from the e-mail and registers to
+a session, their school proposed. A teacher registers to a full session (waiting list); the
+seated teacher cancels and the first one is promoted (and told by e-mail); on the day, the
+animator records attendance with one click; the teacher downloads the certificate of attendance.
 """
 
 import io
@@ -15,6 +16,7 @@ from pypdf import PdfReader
 
 from formations import services
 from formations.models import Registration, Session
+from occe.accounts.models import User
 from tests.accounts.factories import UserFactory
 from tests.cooperatives.factories import CooperativeFactory
 from tests.finances.conftest import association  # noqa: F401 - the association's identity
@@ -27,6 +29,62 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("association"),
 ]
+
+
+def test_a_teacher_signs_up_then_registers_with_their_school(page, association):  # noqa: F811
+    association.signup_domains = "ac-versailles.fr"
+    association.email = "secretariat@occe92.fr"
+    association.save()
+    school = CooperativeFactory(name="École Lucie Aubrac", commune="Bagneux")
+    CooperativeFactory(name="École Jean Jaurès", commune="Clamart")
+    session = SessionFactory(training__title="THEA, le théâtre à l'école")
+
+    # From the login page to the sign-up: a non-academic address is refused, saying whom to ask.
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Créez votre compte").click()
+    expect(page.get_by_role("heading", name="Créer un compte enseignant")).to_be_visible()
+    page.get_by_label("Prénom").fill("Inès")
+    page.get_by_label(re.compile(r"^Nom")).fill("Benali")
+    page.get_by_label("Adresse électronique académique").fill("ines.benali@gmail.com")
+    page.get_by_label(re.compile(r"^Mot de passe \*")).fill("Craie-Tableau-Cartable-92")
+    page.get_by_label("Mot de passe (confirmation)").fill("Craie-Tableau-Cartable-92")
+    page.get_by_label("Rechercher l'école").fill("aubrac")
+    expect(page.locator("#id_cooperative option")).to_have_count(2)  # the prompt, the school
+    page.get_by_label("Votre école").select_option(str(school.pk))
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.get_by_text("Seules les adresses académiques (@ac-versailles.fr)")).to_be_visible()
+    expect(page.get_by_text("secretariat@occe92.fr").first).to_be_visible()
+    screenshot(page, "inscription-refusee")
+
+    # With the academic address: the school stays chosen, the passwords are typed again.
+    page.get_by_label("Adresse électronique académique").fill("ines.benali@ac-versailles.fr")
+    page.get_by_label(re.compile(r"^Mot de passe \*")).fill("Craie-Tableau-Cartable-92")
+    page.get_by_label("Mot de passe (confirmation)").fill("Craie-Tableau-Cartable-92")
+    expect(page.get_by_label("Votre école")).to_have_value(str(school.pk))
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.get_by_role("heading", name="Confirmez votre adresse")).to_be_visible()
+    assert not User.objects.get(email="ines.benali@ac-versailles.fr").email_verified
+
+    # The link from the e-mail, then the button: the account opens.
+    (message,) = [m for m in mail.outbox if m.to == ["ines.benali@ac-versailles.fr"]]
+    link = re.search(r"http://\S+", message.body).group(0)
+    page.goto(re.sub(r"^http://[^/]+", "", link))
+    page.get_by_role("button", name="Confirmer mon adresse").click()
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    teacher = User.objects.get(email="ines.benali@ac-versailles.fr")
+    assert teacher.email_verified and teacher.role == "enseignant"
+
+    # « Mon école » says which school; registering proposes it.
+    page.get_by_role("link", name="Mon école").click()
+    expect(page.get_by_text("rattaché·e à École Lucie Aubrac")).to_be_visible()
+    page.goto(f"/formations/sessions/{session.pk}/")
+    page.get_by_role("link", name="S'inscrire", exact=True).click()
+    expect(page.get_by_role("combobox", name="École")).to_have_value(str(school.pk))
+    page.get_by_role("button", name="Confirmer l'inscription").click()
+    expect(page.get_by_text("Inscription confirmée").first).to_be_visible()
+    registration = Registration.objects.get(user=teacher)
+    assert registration.cooperative == school and registration.status == "confirmed"
+    screenshot(page, "inscription-enseignant-session")
 
 
 def test_waiting_list_promotion_attendance_and_certificate(new_page):

@@ -59,7 +59,6 @@ PART = {"pk": "formations.part.pk"}
 ROUTES = [
     Route("formations:catalogue", EVERYONE),
     Route("formations:my_trainings", TEACHERS),
-    Route("formations:coop_options", expect(200, administrateur=403)),
     Route("formations:training_list", STAFF_AND_BOARD),
     Route("formations:training_create", STAFF_WRITE),
     Route("formations:training_detail", EVERYONE, {"pk": "formations.training.pk"}),

@@ -101,9 +101,9 @@ def test_a_teacher_finds_their_school_and_registers(login, django_capture_on_com
     CooperativeFactory(name="École Lucie Aubrac radiée", commune="Bagneux", status="radiee")
     teacher = UserFactory()
     client = login(teacher)
-    options = html(client.get(reverse("formations:coop_options"), {"q": "aubrac"}))
+    options = html(client.get(reverse("cooperatives:school_options"), {"q": "aubrac"}))
     assert "École Lucie Aubrac — Bagneux" in options and "radiée" not in options
-    assert school.uai in html(client.get(reverse("formations:coop_options"), {"q": school.uai}))
+    assert school.uai in html(client.get(reverse("cooperatives:school_options"), {"q": school.uai}))
     page = client.get(reverse("formations:register", args=[session.pk]), {"q": "Bagneux"})
     assert "École Lucie Aubrac" in html(page)
 
@@ -455,7 +455,7 @@ def test_large_ids_are_written_without_thousands_separator(login):
     registration = RegistrationFactory(pk=23456, cooperative=school)
     registration.session.parts.update(date=in_days(0))
     teacher = login(registration.user)
-    options = html(teacher.get(reverse("formations:coop_options"), {"q": school.uai}))
+    options = html(teacher.get(reverse("cooperatives:school_options"), {"q": school.uai}))
     assert 'value="12345"' in options
     assert 'id="inscription-23456"' in html(teacher.get(reverse("formations:my_trainings")))
     part = registration.session.parts.get()
