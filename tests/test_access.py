@@ -133,7 +133,7 @@ def test_access(route, role, world, client):
     )
     if role == "anonyme" and route.statuses[role] == LOGIN:
         assert response["Location"].startswith(reverse("account_login"))
-    else:  # personal data, PDFs and exports included: kept by no browser or proxy cache
+    if role != "anonyme":  # personal data, PDFs and exports: kept by no browser or proxy cache
         assert "no-store" in response["Cache-Control"], f"{url} en tant que {role}"
 
 

@@ -310,7 +310,10 @@ def _send_pending(mailing: Mailing, pending: list[int], token: str) -> int:
         raise ConnectionLost(f"Serveur de courriel injoignable : {exc}") from exc
     # The bounded rate protects a real mail server; the console and test backends have none.
     interval = 60 / settings.MAILING_RATE_PER_MINUTE if isinstance(connection, SMTPBackend) else 0
-    sent, last = 0, 0.0
+    # A later batch waits one interval before its first message too, so the rate holds across
+    # batches.
+    earlier = interval and mailing.recipients.filter(status=Recipient.Status.SENT).exists()
+    sent, last = 0, (time.monotonic() if earlier else 0.0)
     try:
         for pk in pending:
             if not _renew_lease(model, mailing.pk, token):
