@@ -244,7 +244,7 @@ def test_a_failed_rendering_neither_consumes_nor_changes_a_number(
     def broken(receipts):
         raise RuntimeError("WeasyPrint a planté")
 
-    monkeypatch.setattr(tasks, "render_pdfs", broken)
+    monkeypatch.setattr("finances.tasks.receipts.render_pdfs", broken)
     request = submitted_request(lines=2)
     with pytest.raises(RuntimeError):
         validate(request, secretary, django_capture_on_commit_callbacks)
@@ -276,7 +276,7 @@ def test_a_rolled_back_validation_leaves_no_gap(association, secretary, monkeypa
     def fail(*args, **kwargs):
         raise RuntimeError("panne pendant l'émission")
 
-    monkeypatch.setattr(services, "schedule_rendering", fail)
+    monkeypatch.setattr("finances.services.receipts.schedule_rendering", fail)
     with pytest.raises(RuntimeError):
         services.validate(request.pk, secretary)
     assert not Receipt.objects.exists()

@@ -294,7 +294,7 @@ def test_a_late_pdf_still_gets_its_email(
         raise RuntimeError("moteur PDF en panne")
 
     with monkeypatch.context() as patch:
-        patch.setattr(tasks, "render_pdfs", broken)
+        patch.setattr("finances.tasks.receipts.render_pdfs", broken)
         with pytest.raises(RuntimeError):
             validate(request, secretary, django_capture_on_commit_callbacks)
     receipt = Receipt.objects.get(request=request)
@@ -359,7 +359,7 @@ def test_two_concurrent_sends_send_once(association, monkeypatch, settings):
             barrier.wait(timeout=10)
             for attempt in range(40):
                 try:
-                    tasks._send_once(receipt.pk)
+                    tasks.receipts._send_once(receipt.pk)
                     return
                 except Exception as exc:
                     if connection.vendor == "postgresql" or "locked" not in str(exc):

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from occe.core.models import Association
 
-from .models import Receipt, RenderJob
-from .rendering import render_receipts as render_pdfs
-from .rendering import store_atomically
+from ..models import Receipt, RenderJob
+from ..rendering import render_receipts as render_pdfs
+from ..rendering import store_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,14 @@ def enqueue_batches(job_id: int, receipt_ids: list[int]) -> None:
         render_receipts.delay_on_commit(job_id, receipt_ids[start : start + BATCH_SIZE])
 
 
-@shared_task(bind=True, autoretry_for=TRANSIENT, max_retries=3, retry_backoff=2, acks_late=True)
+@shared_task(
+    name="finances.tasks.render_receipts",
+    bind=True,
+    autoretry_for=TRANSIENT,
+    max_retries=3,
+    retry_backoff=2,
+    acks_late=True,
+)
 def render_receipts(self, job_id: int, receipt_ids: list[int]) -> int:
     try:
         rendered = render_batch(receipt_ids)
@@ -107,7 +114,7 @@ def update_progress(job_id: int) -> RenderJob | None:
     return job
 
 
-@shared_task
+@shared_task(name="finances.tasks.sweep_stale_jobs")
 def sweep_stale_jobs(stale_after_seconds: float | None = None) -> int:
     """Queue again the missing PDFs of jobs that made no progress for a while (their tasks were
     lost with a worker killed outright), at most `RenderJob.MAX_SWEEPS` times; then the job is
@@ -152,6 +159,7 @@ class EmailNotSent(Exception):
 
 
 @shared_task(
+    name="finances.tasks.send_receipt_email",
     bind=True,
     rate_limit="30/m",  # bounded rate: mail servers throttle bursts from one sender
     max_retries=5,
@@ -216,12 +224,17 @@ def _send_once(receipt_id: int) -> tuple[str, str]:
     return "retry", error
 
 
-@shared_task(autoretry_for=EMAIL_TRANSIENT, max_retries=3, retry_backoff=True)
+@shared_task(
+    name="finances.tasks.notify_mandataires",
+    autoretry_for=EMAIL_TRANSIENT,
+    max_retries=3,
+    retry_backoff=True,
+)
 def notify_mandataires(request_id: int, subject: str, template: str) -> int:
     """Tell a request's mandataires (and its author, if a mandataire) about a decision."""
     from cooperatives.models import Mandate
 
-    from .models import DonationRequest
+    from ..models import DonationRequest
 
     request = DonationRequest.objects.select_related("created_by", "cooperative").get(pk=request_id)
     emails = list(

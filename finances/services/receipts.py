@@ -16,33 +16,19 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from occe.core.models import Association
 from occe.core.validators import siren_problem
 
-from .models import (
+from ..models import (
     DONOR_FIELDS,
     GIFT_FIELDS,
     MAX_GIFT_AMOUNT,
-    Channel,
     DonationLine,
     DonationRequest,
     DonorType,
-    PaymentMethod,
     Receipt,
     ReceiptCounter,
     RenderJob,
-    TrousseImport,
     gift_age_limit,
 )
-
-ONLINE = PaymentMethod.VIREMENT
-
-
-class WorkflowError(Exception):
-    """An action that the request's state forbids; the message is shown to the user, next to
-    `field` when the fault is one field's."""
-
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
-
+from .errors import WorkflowError
 
 # --- Eligibility -----------------------------------------------------------------------------
 
@@ -168,7 +154,7 @@ def staff_warnings(request: DonationRequest, lines: list[DonationLine]) -> dict:
 def _notify_mandataires(request: DonationRequest, subject: str, template: str) -> None:
     """E-mail the coop's mandataires after the commit, from a worker (never during the
     request: an SMTP server that is slow or down must not slow or break the page)."""
-    from . import tasks
+    from .. import tasks
 
     tasks.notify_mandataires.delay_on_commit(request.pk, subject, template)
 
@@ -191,46 +177,6 @@ def submit(request: DonationRequest, user) -> None:
     request.submitted_at = timezone.now()
     request.submitted_by = user
     request.save(update_fields=["status", "submitted_at", "submitted_by"])
-
-
-@transaction.atomic
-def import_trousse(
-    imported_id: int, cooperative, gifts: list[dict], user, mapping: dict | None = None
-) -> DonationRequest:
-    """Turn an uploaded Trousse à projets export into a request, submitted like any other (it
-    stays a draft if some lines need correcting). An export becomes one request only."""
-    from .models import TrousseMapping
-
-    # Locked: a double click must not create two requests with the same gifts.
-    imported = TrousseImport.objects.select_for_update().get(pk=imported_id)
-    if imported.request_id:
-        raise WorkflowError(
-            f"Ce fichier a déjà été importé dans la demande n° {imported.request_id}."
-        )
-    if mapping is not None:
-        saved = TrousseMapping.get()
-        saved.mapping = mapping
-        saved.save()
-    # The platform collected the gifts on the coop's account, which stands for the
-    # mandataire's certification.
-    request = DonationRequest.objects.create(
-        cooperative=cooperative, channel=Channel.TROUSSE, certified=True, created_by=user
-    )
-    # Gifts on the platform are paid online, by card, unless the export says otherwise.
-    gifts = [{**gift, "payment_method": gift.get("payment_method") or ONLINE} for gift in gifts]
-    bulk_create_with_history(
-        [DonationLine(request=request, position=i, **gift) for i, gift in enumerate(gifts)],
-        DonationLine,
-        default_user=user,
-    )
-    imported.request = request
-    imported.save(update_fields=["request"])
-    try:
-        with transaction.atomic():
-            submit(request, user)
-    except WorkflowError:
-        pass  # stays a draft: its page lists what to correct
-    return request
 
 
 def send_back(request: DonationRequest, user, reason: str) -> None:
@@ -292,7 +238,7 @@ def _frozen_image(image) -> str:
     relative = f"{ISSUER_FOLDER}/{hashlib.sha256(content).hexdigest()}{suffix}"
     target = Path(settings.MEDIA_ROOT) / relative
     if not target.exists():
-        from .rendering import store_atomically
+        from ..rendering import store_atomically
 
         store_atomically(relative, content)
     return relative
@@ -441,7 +387,7 @@ def validate(request_id: int, user) -> list[Receipt]:
 
 def schedule_rendering(request: DonationRequest, receipt_ids: list[int]) -> RenderJob:
     """A job for these receipts' missing files, its batches queued after the commit."""
-    from . import tasks
+    from .. import tasks
 
     receipt_ids = sorted(receipt_ids)
     job = RenderJob.objects.create(request=request, receipt_ids=receipt_ids, total=len(receipt_ids))
