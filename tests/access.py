@@ -6,10 +6,15 @@ An app lists its pages in `tests/<app>/routes.py`:
 
 and, if its pages need objects, a `build(world)` function returning an object whose attributes
 the routes name: `{"pk": "prets.reservation.pk"}` reads `build(world).reservation.pk` (built once
-per test, on first use).
+per test, on first use). An app with several parts may split its routes into
+`tests/<app>/routes_<part>.py` modules; their objects are then `"<part>.obj.pk"`.
 """
 
+import importlib
+import pkgutil
 from dataclasses import dataclass, field
+
+import tests
 
 ROLES = [
     "anonyme",
@@ -56,3 +61,19 @@ class Route:
 def as_post(statuses: dict, ok=302) -> dict:
     """The statuses of a POST that redirects on success."""
     return {role: ok if status == 200 else status for role, status in statuses.items()}
+
+
+def routes_modules() -> dict[str, object]:
+    """{name: module} of every `tests/<app>/routes.py` (named <app>) and
+    `tests/<app>/routes_<part>.py` (named <part>)."""
+    modules = {}
+    for package in pkgutil.iter_modules(tests.__path__):
+        if not package.ispkg:
+            continue
+        path = [f"{tests.__path__[0]}/{package.name}"]
+        for module in pkgutil.iter_modules(path):
+            if module.name == "routes":
+                modules[package.name] = f"tests.{package.name}.routes"
+            elif module.name.startswith("routes_"):
+                modules[module.name.removeprefix("routes_")] = f"tests.{package.name}.{module.name}"
+    return {name: importlib.import_module(dotted) for name, dotted in sorted(modules.items())}

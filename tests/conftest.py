@@ -1,8 +1,6 @@
 """Strict test set-up: undefined template variables fail, warnings are errors (pyproject)."""
 
 import functools
-import importlib
-import importlib.util
 import os
 import uuid
 
@@ -113,11 +111,13 @@ class World:
         return FinanceWorld(self)
 
     def __getattr__(self, name: str):
-        """`world.<app>`: the objects built by `tests/<app>/routes.py`'s `build(world)`, once."""
+        """`world.<app>`: the objects built by `tests/<app>/routes.py`'s `build(world)`, once
+        (or by `tests/<app>/routes_<name>.py`'s)."""
         if name.startswith("_"):
             raise AttributeError(name)
-        spec = importlib.util.find_spec(f"tests.{name}.routes")
-        module = importlib.import_module(f"tests.{name}.routes") if spec else None
+        from tests.access import routes_modules
+
+        module = routes_modules().get(name)
         if module is None or not hasattr(module, "build"):
             raise AttributeError(name)
         built = module.build(self)

@@ -4,13 +4,9 @@ To add a page, add a Route to `tests/<app>/routes.py` (see tests/access.py);
 `test_every_url_has_a_route` fails until you do.
 """
 
-import importlib
-import pkgutil
-
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-import tests
 from tests.access import (
     COOP_READ,
     COOP_WRITE,
@@ -21,6 +17,7 @@ from tests.access import (
     STAFF_AND_BOARD,
     Route,
     expect,
+    routes_modules,
 )
 from tests.access import as_post as _post
 
@@ -106,12 +103,8 @@ def _named_patterns(resolver=None, namespace=""):
 
 
 def app_routes() -> list[Route]:
-    """The ROUTES of every `tests/<app>/routes.py`."""
-    routes = []
-    for module in pkgutil.iter_modules(tests.__path__):
-        if module.ispkg and importlib.util.find_spec(f"tests.{module.name}.routes"):
-            routes.extend(importlib.import_module(f"tests.{module.name}.routes").ROUTES)
-    return routes
+    """The ROUTES of every `tests/<app>/routes.py` and `tests/<app>/routes_<part>.py`."""
+    return [route for module in routes_modules().values() for route in module.ROUTES]
 
 
 def test_every_url_has_a_route():
