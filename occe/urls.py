@@ -10,6 +10,7 @@ urlpatterns = [
     path("utilisateurs/", include("occe.accounts.urls")),
     path("cooperatives/", include("cooperatives.urls")),
     path("finances/", include("finances.urls")),
+    path("", include("occe.ops.urls")),
     path("", include("occe.core.urls")),
 ]
 
