@@ -90,8 +90,10 @@ def count_rows(cursor, existing: set[str], quote) -> dict[str, int]:
     return dict(zip(tables, (int(n) for n in cursor.fetchone()), strict=True))
 
 
-def applied_migrations(cursor) -> dict[str, str]:
+def applied_migrations(cursor, existing: set[str]) -> dict[str, str]:
     """The last migration applied per app, for the administrator reading a manifest."""
+    if "django_migrations" not in existing:
+        return {}  # a database never migrated (the first `make upgrade`)
     cursor.execute("SELECT app, name FROM django_migrations ORDER BY app, name")
     last: dict[str, str] = {}
     for app, name in cursor.fetchall():
@@ -159,7 +161,7 @@ def dump_postgresql(connection, target: Path) -> dict:
         cursor.execute("SELECT pg_export_snapshot()")
         snapshot = cursor.fetchone()[0]
         counts = count_rows(cursor, existing, connection.ops.quote_name)
-        migrations = applied_migrations(cursor)
+        migrations = applied_migrations(cursor, existing)
         # The snapshot lives as long as this transaction: pg_dump runs inside it.
         _run(
             ["pg_dump", "--format=custom", f"--snapshot={snapshot}", f"--file={target}"],
@@ -207,8 +209,9 @@ def dump_sqlite(connection, target: Path) -> dict:
     try:
         connection.connection.backup(copy)
         cursor = copy.cursor()
-        counts = count_rows(cursor, _sqlite_tables(copy), connection.ops.quote_name)
-        migrations = applied_migrations(cursor)
+        existing = _sqlite_tables(copy)
+        counts = count_rows(cursor, existing, connection.ops.quote_name)
+        migrations = applied_migrations(cursor, existing)
     finally:
         copy.close()
     return {"tables": counts, "migrations": migrations}

@@ -1,0 +1,168 @@
+"""Nothing lost on restart: tasks queued in a Redis with append-only persistence (as in
+docker-compose.yml) outlive a restart of Redis, and a worker that loses Redis mid-work picks up
+again: every task runs, once."""
+
+import os
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+from django.conf import settings as django_settings
+
+from occe.celery import app
+from occe.core.workers import database_url, worker_command
+from occe.ops.models import Heartbeat
+from occe.ops.tasks import heartbeat
+from tests.conftest import wait_for
+
+QUEUE = "redemarrage"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A redis-server of the test's own, persisting to `directory` like the compose one."""
+
+    def __init__(self, directory):
+        self.port = free_port()
+        self.directory = directory
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+        directory.mkdir()
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--appendonly",
+                "yes",
+                "--save",
+                "",
+                "--dir",
+                str(self.directory),
+                "--logfile",
+                "redis.log",
+            ],
+        )
+        wait_for(self.responds, timeout=20, interval=0.1)
+
+    def responds(self) -> bool:
+        try:
+            return self.client().ping()
+        except redis.exceptions.ConnectionError:
+            return False
+
+    def client(self) -> redis.Redis:
+        return redis.Redis.from_url(self.url)
+
+    def stop(self) -> None:
+        """SIGTERM, as `docker compose stop` does: Redis flushes its append-only file and exits."""
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    server = RedisServer(tmp_path / "redis")
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()
+
+
+@pytest.fixture
+def not_eager(settings):
+    app.conf.task_always_eager = False
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    yield
+    app.conf.task_always_eager = True
+
+
+def enqueue(url: str, keys: list[str]) -> None:
+    """Through a connection to this Redis, not the suite's pool."""
+    with app.connection_for_write(url) as connection:
+        for key in keys:
+            heartbeat.apply_async(task_id=key, queue=QUEUE, connection=connection)
+
+
+def recorded(keys: list[str]) -> int:
+    return Heartbeat.objects.filter(key__in=keys).count()
+
+
+@pytest.mark.celery_worker
+def test_every_task_runs_once_across_restarts_of_redis(
+    transactional_db, redis_server, not_eager, tmp_path
+):
+    before = [f"avant-{i}" for i in range(20)]
+    enqueue(redis_server.url, before)
+    assert redis_server.client().llen(QUEUE) == 20
+
+    redis_server.stop()
+    redis_server.start()
+    assert redis_server.client().llen(QUEUE) == 20  # read back from the append-only file
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.ops.restart_settings",
+        "DATABASE_URL": database_url(),
+        "CELERY_BROKER_URL": redis_server.url,
+        "CONN_MAX_AGE": "0",
+    }
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen(
+        worker_command(QUEUE, "--concurrency=2", "--pool=prefork"),
+        env=env,
+        cwd=django_settings.BASE_DIR,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        wait_for(lambda: recorded(before) == 20, timeout=90)
+
+        # Redis goes away while the worker is busy, and comes back.
+        during = [f"pendant-{i}" for i in range(100)]
+        enqueue(redis_server.url, during)
+        wait_for(lambda: recorded(during) >= 5, timeout=60, interval=0.05)
+        redis_server.stop()
+        time.sleep(2)
+        redis_server.start()
+
+        try:
+            wait_for(lambda: recorded(during) == 100, timeout=60)
+        except AssertionError:
+            c = redis_server.client()
+            print(
+                "DEBUG recorded",
+                recorded(during),
+                "llen",
+                c.llen(QUEUE),
+                "unacked",
+                c.hlen("unacked"),
+                c.keys("*"),
+            )
+            print(log.read_text()[-6000:])
+            raise
+        client = redis_server.client()
+        # Nothing left behind: the queue is empty, every message acknowledged.
+        wait_for(lambda: client.llen(QUEUE) == 0 and client.hlen("unacked") == 0, timeout=60)
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        if os.environ.get("CI"):
+            print(log.read_text()[-3000:])
+    # Once each: one row per task id (a message delivered twice is recorded once).
+    assert Heartbeat.objects.count() == 120
+    assert "Connection to broker lost" in log.read_text()
