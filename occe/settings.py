@@ -202,10 +202,15 @@ CELERY_TASK_IGNORE_RESULT = True
 #   taken but not acknowledged within it is delivered again, to this or another worker; tasks
 #   are idempotent, so a redelivery does no harm;
 # - Redis runs with append-only persistence (docker-compose.yml), so queued messages outlive a
-#   restart of Redis (tests/ops/test_redis_restart.py).
+#   restart of Redis (tests/ops/test_redis_restart.py);
+# - BROKER_CONNECTION_RETRY off: a worker that loses Redis stops (exit code 1) and its
+#   supervisor starts a new one (compose: `restart: unless-stopped`), which waits for Redis
+#   (RETRY_ON_STARTUP). Reconnecting in place is not reliable with Celery 5.7 on Redis: the
+#   consumer sometimes crashes or stops taking messages (seen in test_redis_restart.py).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}

@@ -291,11 +291,15 @@ def create_backup(directory: Path, connection=default_connection) -> Result:
     crash never leaves a half archive that looks whole)."""
     started = time.perf_counter()
     engine = _engine(connection)
-    directory.mkdir(parents=True, exist_ok=True)
+    media_root = Path(settings.MEDIA_ROOT)
+    if directory.resolve().is_relative_to(media_root.resolve()):
+        raise BackupError("BACKUP_DIR ne doit pas être dans MEDIA_ROOT (chaque archive y serait).")
+    # Archives hold every personal datum of the site: readable by their owner only.
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     now = timezone.now()
     final = directory / archive_name(now)
     partial = final.with_name(final.name + ".partial")
-    media_root = Path(settings.MEDIA_ROOT)
+    partial.touch(mode=0o600)
     try:
         with tempfile.TemporaryDirectory(dir=directory, prefix=".sauvegarde-") as scratch:
             dump = Path(scratch) / DUMP_NAMES[engine]
@@ -493,9 +497,13 @@ def restore_backup(path: Path, force: bool = False, connection=default_connectio
             dump = Path(scratch) / member.name
             _write_file(archive.extractfile(member), dump)
             RESTORERS[engine](connection, dump, manifest)
-        for relative, entry in manifest["files"].items():
-            handle = archive.extractfile(MEDIA_PREFIX + relative)
-            if _write_file(handle, media_root / relative) != entry["sha256"]:
+        # In the archive's order: looking each file up by name would read the index each time.
+        for member in archive:
+            if not member.name.startswith(MEDIA_PREFIX):
+                continue
+            relative = member.name.removeprefix(MEDIA_PREFIX)
+            written = _write_file(archive.extractfile(member), media_root / relative)
+            if written != manifest["files"][relative]["sha256"]:
                 raise BackupError(f"Fichier mal restauré : {relative}")
     # Tables of models this code no longer has are restored, not compared.
     expected = {t: n for t, n in manifest["tables"].items() if t in set(model_tables())}

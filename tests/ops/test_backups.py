@@ -118,6 +118,7 @@ def test_restore_drill(association, secretary, tmp_path, restored_database):
 
     call_command("backup", output_dir=tmp_path / "sauvegardes", stdout=StringIO())
     (archive,) = (tmp_path / "sauvegardes").glob("occe-*.tar")
+    assert archive.stat().st_mode & 0o777 == 0o600  # every personal datum is in it
     media = tmp_path / "media-restauree"
     output = manage(
         "restore",
@@ -211,6 +212,12 @@ def test_a_damaged_archive_is_refused_before_anything_is_written(tmp_path, setti
     with pytest.raises(CommandError, match="Archive endommagée .*media/association/logo.png"):
         call_command("restore", str(archive), "--force", stdout=StringIO())
     assert not (tmp_path / "vide").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_archives_are_not_written_among_the_files_they_save(settings):
+    with pytest.raises(CommandError, match="BACKUP_DIR ne doit pas être dans MEDIA_ROOT"):
+        call_command("backup", output_dir=Path(settings.MEDIA_ROOT) / "sauvegardes")
 
 
 def test_an_archive_of_another_kind_is_refused(tmp_path):
