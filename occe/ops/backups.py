@@ -383,6 +383,8 @@ def read_manifest(archive: tarfile.TarFile) -> dict:
     manifest = json.loads(archive.extractfile(member).read())
     if manifest.get("format") != FORMAT:
         raise BackupError(f"Format d'archive inconnu : {manifest.get('format')!r}.")
+    if manifest["database"]["file"] != DUMP_NAMES.get(manifest.get("engine")):
+        raise BackupError("Manifeste incohérent : fichier de base inattendu.")
     for relative in manifest["files"]:
         parts = PurePosixPath(relative).parts
         if relative.startswith("/") or ".." in parts or not parts:

@@ -2,13 +2,14 @@
 
 import re
 import runpy
-import socket
 import subprocess
 import sys
 
 import pytest
 import yaml
 from django.conf import settings
+
+from tests.ops.conftest import free_port
 
 ROOT = settings.BASE_DIR
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -104,12 +105,6 @@ def _healthcheck_code(url: str) -> str:
     return code.replace("http://127.0.0.1:8000", url)
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_web_healthcheck_passes_when_healthy_and_fails_when_a_part_is_down(
     live_server, settings
@@ -123,7 +118,7 @@ def test_the_web_healthcheck_passes_when_healthy_and_fails_when_a_part_is_down(
     )
     assert healthy.returncode == 0, healthy.stderr
 
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
     down = subprocess.run(
         [sys.executable, "-c", _healthcheck_code(live_server.url)], env=env, capture_output=True
     )

@@ -1,7 +1,6 @@
 """/sante/: 200 when the database, the cache and the broker answer, 503 naming what does not."""
 
 import json
-import socket
 
 import pytest
 from django.db import OperationalError
@@ -9,14 +8,9 @@ from django.urls import reverse
 
 from occe.ops import health
 from occe.ops.tasks import heartbeat
+from tests.ops.conftest import free_port
 
 URL = "/sante/"
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]  # nothing listens once the probe is closed
 
 
 @pytest.fixture
@@ -86,7 +80,7 @@ def test_cache_that_forgets(client, db, redis_broker, monkeypatch):
 
 def test_broker_down(client, db, settings, mailoutbox):
     """A real broker URL where nothing listens, not a mock: the check must not hang either."""
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
     settings.ADMINS = [("Admin", "admin@exemple.fr")]
     response = client.get(URL)
 
@@ -98,7 +92,7 @@ def test_broker_down(client, db, settings, mailoutbox):
 
 
 def test_several_down_are_all_named_in_a_short_text(client, db, settings, monkeypatch):
-    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
     monkeypatch.setattr(health.cache, "get", lambda *args, **kwargs: None)
     response = client.get(URL, HTTP_ACCEPT="text/plain")
 
@@ -129,3 +123,12 @@ def test_the_heartbeat_is_recorded_once_per_task_even_if_delivered_twice(db):
     assert heartbeat.apply(task_id="message-7").get() is True
     assert heartbeat.apply(task_id="message-7").get() is False
     assert list(Heartbeat.objects.values_list("key", flat=True)) == ["message-7"]
+
+
+def test_beat_sends_the_heartbeat_to_a_task_the_worker_knows(settings):
+    from occe.celery import app
+
+    app.loader.import_default_modules()
+    entry = settings.CELERY_BEAT_SCHEDULE["ops-heartbeat"]
+    assert entry["task"] in app.tasks
+    assert entry["schedule"] == 300

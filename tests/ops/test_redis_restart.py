@@ -3,7 +3,6 @@ docker-compose.yml) outlive a restart of Redis, and a worker that loses Redis mi
 again: every task runs, once."""
 
 import os
-import socket
 import subprocess
 import time
 
@@ -16,14 +15,9 @@ from occe.core.workers import database_url, worker_command
 from occe.ops.models import Heartbeat
 from occe.ops.tasks import heartbeat
 from tests.conftest import wait_for
+from tests.ops.conftest import free_port
 
 QUEUE = "redemarrage"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class RedisServer:
@@ -140,22 +134,23 @@ def test_every_task_runs_once_across_restarts_of_redis(
     log = (tmp_path / "worker.log").open("w")
     worker = start_worker(redis_server.url, log)
     try:
-        wait_for(lambda: recorded(before) == 20, timeout=90)
+        wait_for(lambda: recorded(before) == 20, timeout=180)
 
         # Redis goes away while the worker is busy, and comes back.
-        during = [f"pendant-{i}" for i in range(100)]
+        during = [f"pendant-{i}" for i in range(60)]
         enqueue(redis_server.url, during)
         wait_for(lambda: recorded(during) >= 5, timeout=60, interval=0.05)
         redis_server.stop()
         # The worker stops (CELERY_BROKER_CONNECTION_RETRY off); compose's restart policy
         # starts a new one, which waits for Redis.
         assert worker.wait(timeout=60) == 1
-        assert recorded(during) < 100
+        assert recorded(during) < 60
         worker = start_worker(redis_server.url, log)
         time.sleep(2)
         redis_server.start()
 
-        wait_for(lambda: recorded(during) == 100, timeout=120)
+        # Generous: on a loaded machine a worker takes a while to start and reconnect.
+        wait_for(lambda: recorded(during) == 60, timeout=300)
         client = redis_server.client()
         # Nothing left behind: the queue is empty, every message acknowledged.
         wait_for(lambda: client.llen(QUEUE) == 0 and client.hlen("unacked") == 0, timeout=60)
@@ -165,4 +160,4 @@ def test_every_task_runs_once_across_restarts_of_redis(
         if os.environ.get("CI"):
             print((tmp_path / "worker.log").read_text()[-3000:])
     # Once each: one row per task id (a message delivered twice is recorded once).
-    assert Heartbeat.objects.count() == 120
+    assert Heartbeat.objects.count() == 80
