@@ -206,7 +206,9 @@ CELERY_TASK_IGNORE_RESULT = True
 # - BROKER_CONNECTION_RETRY off: a worker that loses Redis stops (exit code 1) and its
 #   supervisor starts a new one (compose: `restart: unless-stopped`), which waits for Redis
 #   (RETRY_ON_STARTUP). Reconnecting in place is not reliable with Celery 5.7 on Redis: the
-#   consumer sometimes crashes or stops taking messages (seen in test_redis_restart.py).
+#   consumer sometimes crashes or stops taking messages (seen in test_redis_restart.py);
+# - known limit: kombu takes a message off the Redis list, then records it as unacknowledged;
+#   one in transit between the two when Redis stops is lost (compose stops workers first).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -14,3 +14,8 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.key} ({self.ran_at:%Y-%m-%d %H:%M})"
+
+    @classmethod
+    def record(cls, key: str) -> bool:
+        """Once per key: False when this run was recorded already (a redelivered message)."""
+        return cls.objects.get_or_create(key=key)[1]

@@ -12,6 +12,6 @@ KEEP = datetime.timedelta(days=7)
 def heartbeat(self) -> bool:
     """Record this run under the task's id (a message delivered twice, as acks_late allows
     after a lost connection, is recorded once), then forget the runs of last week."""
-    _, created = Heartbeat.objects.get_or_create(key=self.request.id)
+    created = Heartbeat.record(self.request.id)
     Heartbeat.objects.filter(ran_at__lt=timezone.now() - KEEP).delete()
     return created
