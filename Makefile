@@ -61,3 +61,26 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# --- Operations (README, "Mise en production"); docker-compose.yml runs the same commands ---
+.PHONY: web backup restore upgrade
+
+# The production web server (gunicorn.conf.py), as the web service of docker-compose.yml.
+web: install
+	$(BIN)/gunicorn occe.wsgi:application
+
+# One dated archive (database + files + manifest) in BACKUP_DIR, then the rotation.
+backup: install
+	$(PY) manage.py backup
+
+# make restore ARCHIVE=sauvegardes/occe-AAAA-MM-JJ-HHMMSS.tar [FORCE=1]
+restore: install
+	@test -n "$(ARCHIVE)" || { echo "Usage : make restore ARCHIVE=sauvegardes/occe-….tar [FORCE=1]"; exit 2; }
+	$(PY) manage.py restore "$(ARCHIVE)" $(if $(FORCE),--force)
+
+# After fetching a new version: a backup first, then the migrations and the static files.
+upgrade: install
+	$(PY) manage.py backup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput
+	@echo "Relancez maintenant le serveur web, le worker et beat (docker compose up -d, ou make web, make worker et make beat)."

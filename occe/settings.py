@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "occe.core",
     "occe.association",
     "occe.reports",
+    "occe.ops",
     "cooperatives",
     "finances",
     "formations",
@@ -255,9 +256,27 @@ CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# A task is kept by the broker until it is done (README, "Rien ne se perd au redémarrage"):
+# - ACKS_LATE: the message is acknowledged after the task ran, not when a worker takes it, so
+#   a worker stopped or killed mid-task leaves it in Redis;
+# - REJECT_ON_WORKER_LOST: a task whose worker process died is put back in the queue;
+# - PREFETCH_MULTIPLIER 1: a worker reserves one message per process, not four that would wait
+#   behind a long task (and be delivered late if the worker is lost);
+# - CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] (set for the receipts): a message
+#   taken but not acknowledged within it is delivered again, to this or another worker; tasks
+#   are idempotent, so a redelivery does no harm;
+# - Redis runs with append-only persistence (docker-compose.yml), so queued messages outlive a
+#   restart of Redis (tests/ops/test_redis_restart.py);
+# - BROKER_CONNECTION_RETRY off: a worker that loses Redis stops (exit code 1) and its
+#   supervisor starts a new one (compose: `restart: unless-stopped`), which waits for Redis
+#   (RETRY_ON_STARTUP). Reconnecting in place is not reliable with Celery 5.7 on Redis: the
+#   consumer sometimes crashes or stops taking messages (seen in test_redis_restart.py);
+# - known limit: kombu takes a message off the Redis list, then records it as unacknowledged;
+#   one in transit between the two when Redis stops is lost (compose stops workers first).
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {}
@@ -302,13 +321,6 @@ CELERY_BEAT_SCHEDULE["resume-mailings"] = {
 CELERY_BEAT_SCHEDULE["prets-relances-retard"] = {
     "task": "prets.tasks.remind_overdue_loans",
     "schedule": crontab(hour=7, minute=30),
-}
-
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
 SIMPLE_HISTORY_REVERT_DISABLED = True
@@ -377,3 +389,60 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     }
 }
+
+# --- Operations: backups, logs, health (issue 15; README "Mise en production") ---
+
+# `manage.py backup` writes dated archives here and keeps the newest of each of the last
+# BACKUP_KEEP_DAILY days and BACKUP_KEEP_MONTHLY months.
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", BASE_DIR / "sauvegardes"))
+BACKUP_KEEP_DAILY = int(os.environ.get("BACKUP_KEEP_DAILY", "7"))
+BACKUP_KEEP_MONTHLY = int(os.environ.get("BACKUP_KEEP_MONTHLY", "12"))
+
+
+def env_admins(name: str) -> list[tuple[str, str]]:
+    """ADMINS="Nom <adresse>, autre@adresse" -> Django's [(name, address), ...]."""
+    from email.utils import getaddresses
+
+    return [(n, a) for n, a in getaddresses([os.environ.get(name, "")]) if "@" in a]
+
+
+# Who receives the errors (stack trace and request) by e-mail.
+ADMINS = env_admins("ADMINS")
+
+# First: it times the whole request and logs one line per request (occe/ops/logs.py).
+MIDDLEWARE.insert(0, "occe.ops.logs.RequestLogMiddleware")
+
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "json" if PRODUCTION else "text")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {
+        "json": {"()": "occe.ops.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Errors of requests: the stack trace in the log and by e-mail to ADMINS.
+        "django.request": {"handlers": ["console", "mail_admins"], "propagate": False},
+        # One line per request; in development runserver prints its own.
+        "occe.requests": {
+            "handlers": ["console"],
+            "level": "INFO" if PRODUCTION or LOG_FORMAT == "json" else "WARNING",
+            "propagate": False,
+        },
+        # Backups (a failed nightly backup is e-mailed) and health checks.
+        "occe.ops": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
+    },
+}
+
+# The worker records a heartbeat every 5 minutes: /sante/ shows the last one.
+CELERY_BEAT_SCHEDULE["ops-heartbeat"] = {"task": "occe.ops.tasks.heartbeat", "schedule": 300}
