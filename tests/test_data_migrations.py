@@ -70,7 +70,6 @@ def migrator(transactional_db):
 def test_finances_0002_backfill(migrator, settings):
     """Donor index of every line, prefix of each year's counter, issuer frozen on the receipts
     issued before it was: the same snapshot a receipt issued now would carry."""
-    from finances.models import DonationLine, Receipt, ReceiptCounter
     from finances.services import issuer_snapshot
     from occe.core.models import Association
     from tests.accounts.factories import UserFactory
@@ -117,7 +116,11 @@ def test_finances_0002_backfill(migrator, settings):
     )
     lines = {
         "particulier": Line.objects.create(
-            request=request, last_name="Jean-Pierre  Éloi", receipt=receipt
+            request=request,
+            last_name="Jean-Pierre  Éloi",
+            receipt=receipt,
+            amount=Decimal("150.00"),
+            date=datetime.date(2024, 4, 30),
         ),
         "siren": Line.objects.create(
             request=request, donor_type="entreprise", company_name="Ménard", siren="123456789"
@@ -129,7 +132,11 @@ def test_finances_0002_backfill(migrator, settings):
     Counter.objects.create(year=2024, last_number=1)
     Counter.objects.create(year=2023, last_number=0)  # no receipt: no prefix to read
 
-    migrator.migrate(("finances", "0002_receipt_issuer_history"))
+    new = migrator.migrate(("finances", "0002_receipt_issuer_history"))
+    # The models as they are at that migration: later ones add columns.
+    DonationLine, Receipt, ReceiptCounter = (
+        new.get_model("finances", name) for name in ("DonationLine", "Receipt", "ReceiptCounter")
+    )
 
     index = {k: DonationLine.objects.get(pk=line.pk).donor_index for k, line in lines.items()}
     assert index == {
@@ -139,7 +146,10 @@ def test_finances_0002_backfill(migrator, settings):
     }
     assert dict(ReceiptCounter.objects.values_list("year", "prefix")) == {2024: "OCCE92-", 2023: ""}
     issuer = Receipt.objects.get(pk=receipt.pk).issuer
-    assert issuer == issuer_snapshot(Association.get(), coop)
+    # What a receipt issued now carries, but for what later migrations added to the snapshot.
+    now = issuer_snapshot(Association.get(), coop)
+    assert issuer == {key: value for key, value in now.items() if key in issuer}
+    assert set(now) - set(issuer) == {"journal_officiel_date"}
     assert issuer["name"] == "OCCE 92" and issuer["cooperative_name"] == "École des Tilleuls"
     frozen = Path(settings.MEDIA_ROOT) / issuer["logo"]
     assert issuer["logo"].startswith("private/finances/emetteur/")

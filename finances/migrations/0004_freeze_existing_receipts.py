@@ -21,7 +21,7 @@ def freeze_existing(apps, schema_editor):
     by_receipt = {}
     for line in DonationLine.objects.filter(receipt__isnull=False).order_by("date", "position", "pk"):
         by_receipt.setdefault(line.receipt_id, []).append(
-            {"date": line.date.isoformat(), "amount": str(line.amount),
+            {"date": line.date.isoformat() if line.date else None, "amount": str(line.amount),
              "payment_method": line.payment_method}
         )
     receipts = {r.pk: r for r in Receipt.objects.all()}
