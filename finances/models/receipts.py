@@ -461,6 +461,10 @@ class Receipt(models.Model):
     email_queued_at = models.DateTimeField("envoi demandé le", null=True, blank=True)
     email_sent_at = models.DateTimeField("envoyé au donateur le", null=True, blank=True)
     email_error = models.CharField("erreur d'envoi", max_length=250, blank=True)
+    # Set once, when the donor's identity is erased after the legal retention period (6 years
+    # after the end of the year of issue): number, dates, amount and gifts stay; the triggers
+    # of migration 0006 refuse it earlier, and any other change of the donor's columns.
+    anonymised_on = models.DateField("donateur anonymisé le", null=True, blank=True)
 
     objects = ReceiptQuerySet.as_manager()
     history = HistoricalRecords()
