@@ -79,6 +79,8 @@ def close_unused_accounts(today: datetime.date) -> int:
     inactive_limit = _day_start(
         today - datetime.timedelta(days=settings.RETENTION_INACTIVE_ACCOUNT_DAYS)
     )
+    # Reactivated by the secretariat since: no longer on the way to anonymisation.
+    AccountDeactivation.objects.filter(user__is_active=True).delete()
     changed = 0
     for user in unused_accounts(inactive_limit):
         with transaction.atomic():

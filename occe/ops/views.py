@@ -11,7 +11,7 @@ from occe.accounts.access import role_required
 from occe.core.models import Association
 
 from . import health, privacy, retention
-from .models import LoginEvent, PersonAction
+from .models import LoginEvent, PersonAction, RetentionRun
 
 
 @login_not_required
@@ -111,7 +111,8 @@ def person(request):
             messages.warning(request, f"Conservé : {kept}")
         return redirect("ops:person")
     actions = PersonAction.objects.select_related("done_by", "job")[:50]
-    return render(request, "ops/person.html", {"form": form, "actions": actions})
+    runs = RetentionRun.objects.all()[:12]
+    return render(request, "ops/person.html", {"form": form, "actions": actions, "runs": runs})
 
 
 @role_required(is_president)

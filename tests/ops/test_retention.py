@@ -3,11 +3,13 @@ keep their donor for six years after the end of their year of issue, and the dat
 any other way of erasing it (triggers of finances 0006), on SQLite and PostgreSQL."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 from freezegun import freeze_time
 
@@ -186,3 +188,14 @@ def test_every_rule_says_what_why_and_how_long():
     keys = {rule.key for rule in registry.rules()}
     assert {"finances.donateurs", "accounts.comptes-inutilises", "core.fichiers-importes"} <= keys
     assert all(rule.label and rule.purpose and rule.duration for rule in registry.rules())
+
+
+def test_the_command_runs_the_rules_in_process_and_the_staff_sees_the_runs(client, secretary):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("retention", "--date", "2026-01-01", stdout=out)
+    assert "finances.donateurs : 0" in out.getvalue()
+    client.force_login(secretary)
+    page = client.get(reverse("ops:person")).content.decode()
+    assert "1 janvier 2026" in page and "rien à effacer" in page
