@@ -55,10 +55,11 @@ def _row(instance) -> dict:
 def account_sections(user) -> dict[str, list[dict]]:
     """The account's own row and every row of any app that refers to it."""
     sections: dict[str, list[dict]] = {"compte": [_row(user)]}
-    for relation in user._meta.related_objects:
-        model = relation.related_model
-        if relation.many_to_many or model._meta.app_label in {"sessions"}:
+    # Hidden relations too (`related_name="+"`: issued by, decided by…).
+    for relation in user._meta.get_fields(include_hidden=True):
+        if not (relation.auto_created and not relation.concrete) or relation.many_to_many:
             continue
+        model = relation.related_model
         key = f"{model._meta.app_label}.{model._meta.model_name} ({relation.field.name})"
         rows = model._base_manager.filter(**{relation.field.name: user}).order_by("pk")[
             :MAX_ROWS_PER_TABLE

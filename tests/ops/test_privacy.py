@@ -71,6 +71,17 @@ def test_the_secretariat_exports_everything_about_a_person(
     assert teacher.pk == account["id"]
 
 
+def test_an_export_includes_rows_that_refer_to_the_account_without_a_reverse_name(
+    secretary, donor_receipt
+):
+    from occe.ops.privacy import collect
+
+    data, files = collect(secretary.email)
+    issued = data["compte"]["finances.receipt (issued_by)"]
+    assert [row["number"] for row in issued] == [donor_receipt.number]
+    assert not files  # the PDFs are the donor's, not the secretary's
+
+
 def test_anonymisation_erases_what_no_legal_duty_keeps(
     client, secretary, donor_receipt, django_capture_on_commit_callbacks
 ):
