@@ -111,6 +111,18 @@ def test_anonymisation_erases_what_no_legal_duty_keeps(
     assert year_end in action.counts["conserve"][0]
 
 
+def test_the_association_records_are_exported_and_kept(secretary, db):
+    from occe.association.models import Person
+    from occe.ops.privacy import anonymise_person, collect
+
+    Person.objects.create(first_name="Anne", last_name="Leroy", email="anne@exemple.fr")
+    data, _ = collect("anne@exemple.fr")
+    assert data["vie associative"][0]["personne"]["last_name"] == "Leroy"
+    action = anonymise_person("anne@exemple.fr", secretary)
+    assert "archives de l'association" in action.counts["conserve"][0]
+    assert Person.objects.get().last_name == "Leroy"
+
+
 def test_a_staff_account_is_not_anonymised(client, secretary):
     colleague = UserFactory(animation=True)
     client.force_login(secretary)
