@@ -167,3 +167,18 @@ def test_logins_are_audited_for_the_president_only(client, db):
     assert response.status_code == 200
     page = response.content.decode()
     assert "…@ailleurs.fr" in page and page.count("<strong>Échec</strong>") == 2
+
+
+def test_the_demo_fills_the_login_audit_and_runs_the_retention(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from occe.ops.models import RetentionRun
+
+    out = StringIO()
+    call_command("demo_data", "--scale", "test", "--seed", "3", stdout=out)
+    assert "Données personnelles" in out.getvalue()
+    assert LoginEvent.objects.filter(outcome="failure").exists()
+    assert LoginEvent.objects.filter(outcome="success").count() > 20
+    assert RetentionRun.objects.count() == 1
