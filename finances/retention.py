@@ -59,13 +59,16 @@ def _anonymise(ids: list[int], today: datetime.date) -> int:
         ]
         blank = dict.fromkeys(PERSONAL, "")
         # .update(): one statement, and no history row that would copy the identity again.
-        Receipt._base_manager.filter(pk__in=ids).update(
-            **blank, pdf="", cancelled_pdf="", anonymised_on=today
+        # `anonymised_on__isnull` again: a concurrent run (the monthly task, a person's
+        # request) that anonymised a row first leaves it out (PostgreSQL re-reads a row it
+        # waited for), instead of the trigger refusing a second anonymisation.
+        count = Receipt._base_manager.filter(pk__in=ids, anonymised_on__isnull=True).update(
+            **blank, pdf="", cancelled_pdf="", email_error="", anonymised_on=today
         )
         Receipt.history.filter(id__in=ids).update(**blank, pdf="", cancelled_pdf="")
         DonationLine.objects.filter(receipt_id__in=ids).update(**blank, donor_index="")
         transaction.on_commit(lambda: _delete_files(files))
-    return len(ids)
+    return count
 
 
 @retention_rule(
