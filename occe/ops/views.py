@@ -47,18 +47,6 @@ def sante(request):
     return response
 
 
-def is_president(user) -> bool:
-    """The president (the board member in whose name receipts are issued), or a superuser."""
-    return rules.is_authenticated(user) and (
-        user.is_superuser or (user.is_board_member and user.is_signataire)
-    )
-
-
-def handles_personal_data(user) -> bool:
-    """Who answers a person's requests about their data: the secretariat and the president."""
-    return rules.is_secretariat(user) or is_president(user)
-
-
 @login_not_required
 def personal_data_notice(request):
     """« Données personnelles »: what is kept, why, for how long, whom to ask (public)."""
@@ -91,7 +79,7 @@ class PersonForm(forms.Form):
         return data
 
 
-@role_required(handles_personal_data)
+@role_required(rules.handles_personal_data)
 def person(request):
     """Export one person's data (a job: ZIP of JSON + PDFs) or anonymise them on request."""
     form = PersonForm(request.POST or None)
@@ -115,7 +103,7 @@ def person(request):
     return render(request, "ops/person.html", {"form": form, "actions": actions, "runs": runs})
 
 
-@role_required(is_president)
+@role_required(rules.is_president)
 def login_audit(request):
     """The login audit, for the president: successes and failures, the newest first."""
     events = LoginEvent.objects.select_related("user")
