@@ -16,7 +16,7 @@ from django.db.models import Q
 
 from occe.ops.retention import person_data, person_eraser, retention_rule
 
-from .models import DonationLine, DonationRequest, Receipt
+from .models import DonationLine, DonationRequest, Receipt, TrousseImport
 
 RECEIPT_YEARS = 6
 PERSONAL = ["last_name", "first_name", "address", "postal_code", "city", "country", "email"]
@@ -87,6 +87,22 @@ def anonymise_unreceipted_gifts(today: datetime.date) -> int:
         last_name="", first_name="", address="", email=""
     )
     return lines.update(**dict.fromkeys(PERSONAL, ""), donor_index="")
+
+
+@retention_rule(
+    "finances.exports-trousse",
+    label="Exports déposés de la Trousse à projets (donateurs de la plateforme)",
+    purpose="Faire correspondre les colonnes de l'export avant de créer la demande de reçus.",
+    duration="30 jours après le dépôt (les dons retenus sont dans la demande créée)",
+    order=12,
+)
+def forget_trousse_exports(today: datetime.date) -> int:
+    days = settings.RETENTION_FILE_DAYS.get("trousse", settings.RETENTION_FILE_DAYS["import"])
+    limit = today - datetime.timedelta(days=days)
+    old = TrousseImport.objects.filter(created_at__date__lt=limit)
+    # Never mapped: nothing refers to it. Mapped: the request keeps what it took; the raw rows go.
+    deleted = old.filter(request__isnull=True).delete()[0]
+    return deleted + old.exclude(rows=[]).update(rows=[], headers=[])
 
 
 RECEIPT_FIELDS = [

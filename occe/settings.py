@@ -457,8 +457,9 @@ RETENTION_DEACTIVATED_ACCOUNT_DAYS = int(
 RETENTION_UNRECEIPTED_GIFTS_DAYS = int(os.environ.get("RETENTION_UNRECEIPTED_GIFTS_DAYS", "365"))
 RETENTION_LOGIN_EVENTS_DAYS = int(os.environ.get("RETENTION_LOGIN_EVENTS_DAYS", "365"))
 # Uploaded and produced files, per kind: an import's spreadsheet (its kind, or "import"), a
-# job's result (exports, which may list people). An app adds its kinds (e.g. bank statements).
-RETENTION_FILE_DAYS = {"import": 180, "job": 30}
+# job's result (exports, which may list people), a Trousse à projets export. An app adds its
+# kinds (e.g. bank statements).
+RETENTION_FILE_DAYS = {"import": 180, "job": 30, "trousse": 30}
 CELERY_BEAT_SCHEDULE["ops-retention"] = {
     "task": "occe.ops.tasks.retention",
     "schedule": crontab(minute=0, hour=4, day_of_month=1),

@@ -207,3 +207,20 @@ def test_a_receipt_anonymised_meanwhile_is_left_out_not_refused(receipt_2019):
 
     assert _anonymise([receipt_2019.pk], DAY_AFTER) == 1
     assert _anonymise([receipt_2019.pk], DAY_AFTER) == 0
+
+
+def test_trousse_exports_are_forgotten_after_30_days(secretary):
+    from finances.models import TrousseImport
+
+    with freeze_time("2025-03-01 10:00:00"):
+        rows = [["Durand", "Claire", "claire@exemple.fr", "50"]]
+        unmapped = TrousseImport.objects.create(headers=["nom"], rows=rows, created_by=secretary)
+        mapped = TrousseImport.objects.create(
+            headers=["nom"], rows=rows, created_by=secretary, request=DonationRequestFactory()
+        )
+    rule = "finances.exports-trousse"
+    assert registry.apply_all(datetime.date(2025, 3, 31))[rule] == 0
+    assert registry.apply_all(datetime.date(2025, 4, 1))[rule] == 2
+    assert not TrousseImport.objects.filter(pk=unmapped.pk).exists()
+    mapped.refresh_from_db()
+    assert mapped.rows == [] and mapped.request_id
