@@ -90,6 +90,7 @@ ROLES = {
     "secretariat": {"secretariat": True},
     "animation": {"animation": True},
     "administrateur": {"administrateur": True},
+    "president": {"signataire": True},  # the login audit is theirs alone
     "mandataire": None,  # the department's own
     "enseignant": {},
 }
