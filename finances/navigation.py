@@ -10,3 +10,39 @@ MENU = [
         order=10,
     ),
 ]
+
+# Grants (AAP, solidarity, Trousse à projets pay-backs, subsidies, insurance claims).
+MENU += [
+    MenuItem(
+        "Aides aux projets",
+        "finances:grant_application_list",
+        rules.sees_cooperatives,
+        "Finances",
+        order=40,
+    ),
+    MenuItem(
+        "Commission des aides",
+        "finances:grant_session_list",
+        rules.sees_everything,
+        "Finances",
+        order=41,
+    ),
+    MenuItem(
+        "Reversements Trousse à projets",
+        "finances:payback_list",
+        rules.sees_cooperatives,
+        "Finances",
+        order=42,
+    ),
+    MenuItem("Sinistres", "finances:claim_list", rules.sees_cooperatives, "Finances", order=43),
+    MenuItem(
+        "Subventions communales",
+        "finances:subsidy_list",
+        rules.sees_everything,
+        "Finances",
+        order=44,
+    ),
+    MenuItem(
+        "Chiffres des aides", "finances:grant_figures", rules.sees_everything, "Finances", order=45
+    ),
+]
