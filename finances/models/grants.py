@@ -122,6 +122,10 @@ class GrantApplicationQuerySet(models.QuerySet):
     def granted(self) -> "GrantApplicationQuerySet":
         return self.filter(status=GrantApplication.Status.GRANTED)
 
+    def to_pay(self) -> "GrantApplicationQuerySet":
+        """Granted, not fully paid yet."""
+        return self.granted().filter(paid_amount__lt=F("granted_amount"))
+
     def missing_report(self) -> "GrantApplicationQuerySet":
         """Granted applications whose bilan (report and actual expenses) is still due."""
         return self.granted().filter(report_submitted_at__isnull=True)

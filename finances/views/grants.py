@@ -87,6 +87,9 @@ def application_list(request):
     status = request.GET.get("statut", "")
     if status in Status.values:
         queryset = queryset.filter(status=status)
+    to_pay = request.GET.get("a_verser") == "1"
+    if to_pay:
+        queryset = queryset.to_pay()
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -95,6 +98,7 @@ def application_list(request):
             "page": page,
             "statuses": Status.choices,
             "status": status,
+            "to_pay": to_pay,
             "can_apply": request.user.is_mandataire,
             "open_sessions": GrantSession.objects.open_for_applications().order_by("deadline"),
         },
