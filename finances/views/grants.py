@@ -263,7 +263,8 @@ def application_letter(request, pk):
 def application_opinion(request, pk):
     application = get_application(request, pk)
     require(request.user.is_board_member)
-    form = OpinionForm(request.POST)
+    # The commission's page holds one form per application: their fields are prefixed.
+    form = OpinionForm(request.POST, prefix=f"avis-{application.pk}")
     if not form.is_valid():
         messages.error(request, "Avis incomplet : indiquez l'avis et un montant lisible.")
         return redirect(application.session)
@@ -288,7 +289,7 @@ def application_opinion(request, pk):
 def application_decide(request, pk):
     application = get_application(request, pk)
     require(request.user.is_board_member)
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, prefix=f"decision-{application.pk}")
     if not form.is_valid():
         messages.error(request, "Décision incomplète : choisissez « accordée » ou « refusée ».")
         return redirect(application.session)

@@ -35,6 +35,11 @@ def coop(mandataire):
     return mandataire.mandates.get().cooperative
 
 
+def prefixed(prefix: str, **fields) -> dict:
+    """The fields of one application's form on the commission's page."""
+    return {f"{prefix}-{name}": value for name, value in fields.items()}
+
+
 def application_data(coop, session, **overrides) -> dict:
     data = {
         "cooperative": coop.pk,
@@ -171,7 +176,9 @@ def test_the_commission_reviews_gives_opinions_and_decides(
 
     client.post(
         reverse("finances:grant_opinion", args=[first.pk]),
-        {"opinion": "partiel", "proposed_amount": "150", "comment": "Beau projet."},
+        prefixed(
+            f"avis-{first.pk}", opinion="partiel", proposed_amount="150", comment="Beau projet."
+        ),
     )
     page = client.get(session.get_absolute_url()).content.decode().replace(NBSP, " ")
     # 150 proposed for the first, 200 asked for the second: 350 against 300.
@@ -181,11 +188,13 @@ def test_the_commission_reviews_gives_opinions_and_decides(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(
             reverse("finances:grant_decide", args=[first.pk]),
-            {"decision": "accordee", "amount": "150", "note": "Pour les bacs."},
+            prefixed(
+                f"decision-{first.pk}", decision="accordee", amount="150", note="Pour les bacs."
+            ),
         )
     client.post(
         reverse("finances:grant_decide", args=[second.pk]),
-        {"decision": "refusee", "amount": "", "note": ""},
+        prefixed(f"decision-{second.pk}", decision="refusee", amount="", note=""),
     )
     first.refresh_from_db()
     second.refresh_from_db()
@@ -193,7 +202,7 @@ def test_the_commission_reviews_gives_opinions_and_decides(
     assert second.status == "examen"  # a refusal needs its reason
     client.post(
         reverse("finances:grant_decide", args=[second.pk]),
-        {"decision": "refusee", "note": "Hors des critères de l'AAP."},
+        prefixed(f"decision-{second.pk}", decision="refusee", note="Hors des critères de l'AAP."),
     )
     second.refresh_from_db()
     assert second.status == "refusee"
