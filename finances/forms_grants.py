@@ -325,3 +325,13 @@ class MunicipalSubsidyForm(forms.ModelForm):
     class Meta:
         model = MunicipalSubsidy
         fields = ["cooperative", "commune", "school_year", "amount", "purpose"]
+
+
+class PaybackImportForm(forms.Form):
+    file = forms.FileField(
+        label="Export de la Trousse à projets (.xlsx ou .csv)",
+        widget=forms.FileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        return clean_upload(self.cleaned_data["file"])

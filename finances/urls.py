@@ -60,6 +60,12 @@ urlpatterns += [
     ),
     path("aides/trousse/", grants.payback_list, name="payback_list"),
     path("aides/trousse/nouveau/", grants.payback_create, name="payback_create"),
+    path("aides/trousse/import/", grants.payback_import, name="payback_import"),
+    path(
+        "aides/trousse/import/<int:batch_pk>/",
+        grants.payback_import_preview,
+        name="payback_import_preview",
+    ),
     path("aides/sinistres/", grants.claim_list, name="claim_list"),
     path("aides/sinistres/nouveau/", grants.claim_create, name="claim_create"),
     path("aides/sinistres/<int:pk>/modifier/", grants.claim_edit, name="claim_edit"),

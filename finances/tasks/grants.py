@@ -11,6 +11,7 @@ from cooperatives.models import Mandate
 from occe.core.models import Association
 from occe.core.pdf import render_pdf
 
+from .. import imports_grants  # noqa: F401  (registers the importer the import job runs)
 from ..models import GrantApplication
 
 

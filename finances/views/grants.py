@@ -683,3 +683,93 @@ def grant_figures_export(request):
     rows = [(label, key, value) for key, label, value in figures_of.figure_rows(year)]
     content = write_xlsx(["Chiffre", "indicateur", "valeur"], rows, title=f"Aides {year}")
     return xlsx_response(content, f"aides-{year.label}.xlsx")
+
+
+# --- Import of the Trousse à projets export -------------------------------------------------
+
+SHOWN_ROWS = 200
+
+
+def payback_batches():
+    from occe.core.models import ImportBatch
+
+    from ..imports_grants import TroussePaybackImporter
+
+    return ImportBatch.objects.of_kind(TroussePaybackImporter.kind).select_related(
+        "created_by", "job"
+    )
+
+
+@secretariat_only
+def payback_import(request):
+    from occe.core.imports import receive_upload
+
+    from ..forms_grants import PaybackImportForm
+    from ..imports_grants import TroussePaybackImporter
+
+    form = PaybackImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        batch, plan = receive_upload(
+            TroussePaybackImporter(), form.cleaned_data["file"], request.user
+        )
+        if not plan.file_errors:
+            return redirect("finances:payback_import_preview", batch_pk=batch.pk)
+        for error in plan.file_errors:
+            form.add_error("file", error)
+    return render(
+        request,
+        "finances/grants/payback_import.html",
+        {
+            "form": form,
+            "batches": payback_batches()[:10],
+            "headers": TroussePaybackImporter().headers,
+        },
+    )
+
+
+@secretariat_only
+def payback_import_preview(request, batch_pk):
+    from occe.core.imports import ACTIONS, ERROR, ImportRefused, confirm_batch, plan_batch
+    from occe.core.models import ImportBatch, Job
+
+    batch = get_object_or_404(payback_batches(), pk=batch_pk)
+    if request.method == "POST":
+        with transaction.atomic():
+            locked = get_object_or_404(ImportBatch.objects.select_for_update(), pk=batch.pk)
+            try:
+                job = confirm_batch(locked, request.user)
+            except ImportRefused as exc:
+                messages.error(request, str(exc))
+                return redirect("finances:payback_import_preview", batch_pk=batch.pk)
+        job.refresh_from_db()
+        if job.status == Job.Status.FAILED:
+            messages.error(request, job.error)
+        elif job.status == Job.Status.DONE:
+            result = job.result
+            messages.success(
+                request,
+                f"Import appliqué : {result['created']} reversement(s) créé(s), "
+                f"{result['updated']} mis à jour, {result['unchanged']} inchangé(s).",
+            )
+            return redirect("finances:payback_list")
+        return redirect("finances:payback_import_preview", batch_pk=batch.pk)
+    plan = plan_batch(batch)
+    order = {action: index for index, action in enumerate(ACTIONS)}
+    rows = sorted(plan.rows, key=lambda row: (row.action != ERROR, order[row.action], row.line))
+    applying = batch.job if batch.job_id and not batch.job.is_finished else None
+    return render(
+        request,
+        "finances/grants/payback_import_preview.html",
+        {
+            "batch": batch,
+            "plan": plan,
+            "counts": plan.counts,
+            "rows": rows[:SHOWN_ROWS],
+            "hidden_rows": max(0, len(rows) - SHOWN_ROWS),
+            "shown_rows": SHOWN_ROWS,
+            "job": batch.job,
+            "can_confirm": batch.status == ImportBatch.Status.PREVIEW
+            and not plan.has_errors
+            and applying is None,
+        },
+    )

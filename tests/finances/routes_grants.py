@@ -76,6 +76,11 @@ ROUTES = [
     Route("finances:grant_minutes_xlsx", STAFF_AND_BOARD, SESSION),
     Route("finances:payback_list", COOPS),
     Route("finances:payback_create", SECRETARIAT),
+    Route("finances:payback_import", SECRETARIAT),
+    # Another kind of upload's id: not found, even for the secretariat.
+    Route(
+        "finances:payback_import_preview", expect(403, secretariat=404), {"batch_pk": "own_coop.pk"}
+    ),
     Route("finances:claim_list", COOPS),
     Route("finances:claim_create", SECRETARIAT),
     Route("finances:claim_edit", SECRETARIAT, {"pk": "grants.claim.pk"}),

@@ -147,3 +147,60 @@ def test_home_cards(client, rf):
     client.force_login(secretary)
     response = client.get(reverse("finances:grant_application_list") + "?a_verser=1")
     assert "1 demande" in page_text(response)
+
+
+def test_the_trousse_export_is_previewed_then_imported_once(
+    client, django_capture_on_commit_callbacks
+):
+    import io
+
+    from openpyxl import Workbook
+
+    coop = CooperativeFactory(number="920042")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(
+        [
+            "Id projet",
+            "Numéro de coopérative",
+            "Titre du projet",
+            "Collecté",
+            "Frais",
+            "Reversé",
+            "Date",
+        ]
+    )
+    sheet.append(["TAP-1", "920042", "Classe de mer", "1 500,00", "60", "1440", "15/03/2025"])
+    sheet.append(["TAP-2", coop.uai, "Chorale", 800, 32, 768, "2025-04-02"])
+    sheet.append(["TAP-3", "999999", "Inconnu", 10, 0, 20, "02/04/2025"])
+    data = io.BytesIO()
+    workbook.save(data)
+
+    client.force_login(UserFactory(secretariat=True))
+
+    def upload(content: bytes):
+        file = io.BytesIO(content)
+        file.name = "export-trousse.xlsx"
+        return client.post(reverse("finances:payback_import"), {"file": file})
+
+    response = upload(data.getvalue())
+    preview = client.get(response["Location"])
+    text = page_text(preview)
+    assert "Aucune coopérative n&#x27;a le numéro ou l&#x27;UAI « 999999 »" in text
+    assert "Le montant reversé dépasse le montant collecté." in text
+    assert "Confirmer l" not in text
+    assert not TroussePayback.objects.exists()
+
+    sheet.delete_rows(4)
+    data = io.BytesIO()
+    workbook.save(data)
+    response = upload(data.getvalue())
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(response["Location"])
+    paybacks = {p.reference: p for p in TroussePayback.objects.all()}
+    assert paybacks["TAP-1"].paid_back == Decimal("1440.00")
+    assert paybacks["TAP-2"].cooperative == coop and paybacks["TAP-2"].fees == Decimal("32")
+    # The same file again: nothing to import.
+    response = upload(data.getvalue())
+    assert "il n'y a rien à importer" in page_text(client.get(response["Location"]))
+    assert TroussePayback.objects.count() == 2
