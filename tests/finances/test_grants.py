@@ -324,3 +324,23 @@ def test_the_application_list_runs_a_constant_number_of_queries(
     GrantApplicationFactory.create_batch(10)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(reverse("finances:grant_application_list"))
+
+
+def test_editing_a_draft_keeps_and_replaces_its_budget(client, mandataire, coop):
+    application = GrantApplicationFactory(cooperative=coop, requested_by=mandataire)
+    client.force_login(mandataire)
+    url = reverse("finances:grant_application_edit", args=[application.pk])
+    page = client.get(url).content.decode()
+    assert 'value="Graines et outils"' in page and 'value="Fonds propres de la coopérative"' in page
+    data = application_data(coop, application.session, title="Un potager plus grand")
+    client.post(url, data)
+    application.refresh_from_db()
+    assert application.title == "Un potager plus grand"
+    assert sorted(application.budget_lines.values_list("label", flat=True)) == [
+        "Bacs",
+        "Graines et outils",
+        "Vente de gâteaux",
+    ]
+    # Once submitted, the mandataire reads it and no longer edits it.
+    GrantApplication.objects.filter(pk=application.pk).update(status="deposee")
+    assert client.get(url).status_code == 403
