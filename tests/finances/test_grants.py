@@ -344,3 +344,21 @@ def test_editing_a_draft_keeps_and_replaces_its_budget(client, mandataire, coop)
     # Once submitted, the mandataire reads it and no longer edits it.
     GrantApplication.objects.filter(pk=application.pk).update(status="deposee")
     assert client.get(url).status_code == 403
+
+
+def test_the_commission_page_runs_a_constant_number_of_queries(
+    client, django_assert_max_num_queries
+):
+    session = GrantSessionFactory(review=True)
+    admin = UserFactory(administrateur=True)
+    for _ in range(2):
+        application = GrantApplicationFactory(session=session, status="examen")
+        services.give_opinion(application, admin, "favorable", Decimal("100"), "Oui")
+    client.force_login(admin)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(session.get_absolute_url()).status_code == 200
+    for _ in range(8):
+        application = GrantApplicationFactory(session=session, status="examen")
+        services.give_opinion(application, admin, "partiel", Decimal("50"), "")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(session.get_absolute_url())
