@@ -8,7 +8,7 @@ from occe.navigation import HomeCard
 
 from .models import GrantApplication
 
-GROUP = "Finances"
+GROUP = "Aides et solidarité"
 
 
 def home_cards(request) -> list[HomeCard]:
