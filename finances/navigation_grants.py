@@ -1,5 +1,6 @@
 """The grants' home cards: applications waiting for the commission (administrators), grants
-to pay (secretariat), a mandataire's applications in progress."""
+to pay (secretariat), a mandataire's drafts. A card shows only when something waits, and its
+count is the length of the list it opens."""
 
 from django.urls import reverse
 
@@ -38,14 +39,13 @@ def home_cards(request) -> list[HomeCard]:
     if rules.is_mandataire(user):
         cards.append(
             HomeCard(
-                "Demandes d'aide de ma coopérative",
+                "Demandes d'aide en brouillon",
                 GrantApplication.objects.visible_to(user)
-                .exclude(status__in=[GrantApplication.Status.REFUSED])
-                .exclude(status=GrantApplication.Status.GRANTED, report_submitted_at__isnull=False)
+                .filter(status=GrantApplication.Status.DRAFT)
                 .count(),
-                applications,
+                f"{applications}?statut={GrantApplication.Status.DRAFT}",
                 GROUP,
                 order=60,
             )
         )
-    return cards
+    return [card for card in cards if card.value]

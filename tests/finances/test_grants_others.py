@@ -131,19 +131,22 @@ def test_the_figures_page_and_its_export(client):
 def test_home_cards(client, rf):
     from occe.navigation import home_cards
 
-    mandate = MandateFactory()
-    GrantApplicationFactory(cooperative=mandate.cooperative, review=True)
-    GrantApplicationFactory(granted=True)
-
     def cards(user) -> dict:
         request = rf.get("/")
         request.user = user
         return {card.label: card.value for card in home_cards(request)}
 
+    mandate = MandateFactory()
+    # Nothing waits: no card.
+    assert "Demandes d'aide en examen" not in cards(UserFactory(administrateur=True))
+    GrantApplicationFactory(cooperative=mandate.cooperative, review=True)
+    GrantApplicationFactory(cooperative=mandate.cooperative)
+    GrantApplicationFactory(granted=True)
+
     assert cards(UserFactory(administrateur=True))["Demandes d'aide en examen"] == 1
     secretary = UserFactory(secretariat=True)
     assert cards(secretary)["Aides accordées restant à verser"] == 1
-    assert cards(mandate.user)["Demandes d'aide de ma coopérative"] == 1
+    assert cards(mandate.user)["Demandes d'aide en brouillon"] == 1
     client.force_login(secretary)
     response = client.get(reverse("finances:grant_application_list") + "?a_verser=1")
     assert "1 demande" in page_text(response)
