@@ -1,6 +1,8 @@
 """Background work of the grants: the decision letter, rendered as a PDF and e-mailed to the
 coop's mandataires once the decision is committed."""
 
+import smtplib
+
 from celery import shared_task
 from django.core.mail import EmailMessage
 from django.db import transaction
@@ -26,7 +28,14 @@ def decision_letter_pdf(application: GrantApplication) -> bytes:
     )
 
 
-@shared_task(name="finances.tasks.send_decision_letter", max_retries=5, default_retry_delay=30)
+@shared_task(
+    name="finances.tasks.send_decision_letter",
+    # A mail server that is down or throttling: try again later, a bounded number of times
+    # (the row is claimed only once the message is sent, so a retry never sends it twice).
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    max_retries=5,
+)
 def send_decision_letter(application_id: int) -> str:
     """Send the decision letter once: the row is claimed (letter_sent_at still empty) and kept
     locked while the message goes out, so a second run finds it sent and does nothing."""

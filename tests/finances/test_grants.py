@@ -362,3 +362,27 @@ def test_the_commission_page_runs_a_constant_number_of_queries(
         services.give_opinion(application, admin, "partiel", Decimal("50"), "")
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(session.get_absolute_url())
+
+
+def test_the_letter_is_sent_again_only_if_the_mail_server_failed(monkeypatch, mandataire, coop):
+    import smtplib
+
+    from finances.tasks.grants import send_decision_letter
+
+    application = GrantApplicationFactory(cooperative=coop, review=True)
+    GrantApplication.objects.filter(pk=application.pk).update(
+        status="accordee", granted_amount=Decimal("100"), decided_at=timezone.now()
+    )
+
+    def down(self, *args, **kwargs):
+        raise smtplib.SMTPServerDisconnected("serveur indisponible")
+
+    monkeypatch.setattr("django.core.mail.EmailMessage.send", down)
+    with pytest.raises(smtplib.SMTPServerDisconnected):
+        send_decision_letter.run(application.pk)
+    application.refresh_from_db()
+    assert application.letter_sent_at is None  # still to send: the retry will
+    monkeypatch.undo()
+    assert send_decision_letter.run(application.pk) == "sent"
+    assert send_decision_letter.run(application.pk) == "skipped"
+    assert len(mail.outbox) == 1
