@@ -16,6 +16,12 @@ from tests.cooperatives.factories import CooperativeFactory, MandateFactory
 from tests.finances.factories_grants import GrantSessionFactory
 
 from .helpers import log_in, screenshot
+from .test_phone_and_accessibility import (  # noqa: F401  (axe_source: the fixture)
+    PHONE,
+    axe_source,
+    overflow,
+    violations,
+)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 DAY = datetime.timedelta(days=1)
@@ -93,3 +99,44 @@ def test_a_project_aid_is_applied_for_decided_notified_and_paid(new_page):
     application.refresh_from_db()
     assert application.paid_amount == Decimal("150")
     expect(office.locator("#reste")).to_contain_text("0,00")
+
+
+def test_the_grants_pages_with_their_forms_fit_a_phone_and_pass_axe(new_page, axe_source):  # noqa: F811
+    """The pages with forms (application with its budget, commission, payment) at 390 px."""
+    from tests.finances.factories_grants import GrantApplicationFactory
+
+    coop = CooperativeFactory(name="École élémentaire Jules Ferry de Rueil-Malmaison")
+    mandataire = UserFactory(mandataire=True)
+    MandateFactory(cooperative=coop, user=mandataire)
+    draft = GrantApplicationFactory(cooperative=coop, requested_by=mandataire)
+    review = GrantApplicationFactory(cooperative=coop, review=True)
+    granted = GrantApplicationFactory(cooperative=coop, granted=True)
+    pages = {
+        mandataire: [
+            "/finances/aides/nouvelle/",
+            f"/finances/aides/{draft.pk}/",
+            f"/finances/aides/{draft.pk}/modifier/",
+            f"/finances/aides/{granted.pk}/bilan/",
+        ],
+        UserFactory(administrateur=True): [f"/finances/aides/sessions/{review.session_id}/"],
+        UserFactory(secretariat=True): [
+            f"/finances/aides/{granted.pk}/",
+            "/finances/aides/sessions/nouvelle/",
+            "/finances/aides/trousse/import/",
+            "/finances/aides/sinistres/nouveau/",
+        ],
+    }
+    problems = []
+    for user, paths in pages.items():
+        page = new_page()
+        log_in(page, user)
+        page.set_viewport_size(PHONE)
+        for path in paths:
+            page.goto(path)
+            expect(page.locator("main h1").first).to_be_visible()
+            for summary in page.locator("main details summary").all():
+                summary.click()  # the commission's folded forms, opened
+            if (extra := overflow(page)) > 0:
+                problems.append(f"{path} : {extra} px plus large que l'écran")
+            problems += [f"{path} : {v}" for v in violations(page, axe_source)]
+    assert not problems, "\n".join(problems)
