@@ -39,3 +39,50 @@ def home_cards(request) -> list[HomeCard]:
         HomeCard(label, counts.get(status, 0), f"{url}?status={status}", SECTION, order=20 + n)
         for n, (label, status) in enumerate(wanted)
     ]
+
+
+# Grants (AAP, solidarity, Trousse à projets pay-backs, subsidies, insurance claims).
+MENU += [
+    MenuItem(
+        "Aides aux projets",
+        "finances:grant_application_list",
+        rules.sees_cooperatives,
+        "Finances",
+        order=40,
+    ),
+    MenuItem(
+        "Commission des aides",
+        "finances:grant_session_list",
+        rules.sees_everything,
+        "Finances",
+        order=41,
+    ),
+    MenuItem(
+        "Reversements Trousse à projets",
+        "finances:payback_list",
+        rules.sees_cooperatives,
+        "Finances",
+        order=42,
+    ),
+    MenuItem("Sinistres", "finances:claim_list", rules.sees_cooperatives, "Finances", order=43),
+    MenuItem(
+        "Subventions communales",
+        "finances:subsidy_list",
+        rules.sees_everything,
+        "Finances",
+        order=44,
+    ),
+    MenuItem(
+        "Chiffres des aides", "finances:grant_figures", rules.sees_everything, "Finances", order=45
+    ),
+]
+
+
+_receipt_cards = home_cards
+
+
+def home_cards(request) -> list[HomeCard]:  # noqa: F811  (receipts' cards, then the grants')
+    """Work waiting: receipt requests (above), then grants (finances/navigation_grants.py)."""
+    from .navigation_grants import home_cards as grants_cards
+
+    return _receipt_cards(request) + grants_cards(request)
