@@ -14,7 +14,7 @@ from occe.core import formats
 from occe.core.indicators import Unit, registry
 from occe.core.models import SchoolYear
 
-from .sections import AMOUNT_KEYS, BY_SLUG, OTHER, SECTIONS, Section, section_of
+from .sections import AMOUNT_KEYS, BY_SLUG, OTHER, SECTIONS, ItemTable, Section, section_of
 
 logger = logging.getLogger(__name__)
 NOT_PROVIDED = "non renseigné"
@@ -39,10 +39,23 @@ class Figure:
 
 
 @dataclass
+class TableData:
+    spec: ItemTable
+    rows: list[tuple[str, list[Figure | None]]]  # (item label, a figure per measure)
+
+
+@dataclass
 class SectionData:
     section: Section
     figures: list[Figure] = field(default_factory=list)
     text: str = ""
+    tables: list[TableData] = field(default_factory=list)
+
+    @property
+    def listed(self) -> list[Figure]:
+        """The figures not shown in one of the section's item tables."""
+        shown = {f.key for table in self.tables for _, row in table.rows for f in row if f}
+        return [f for f in self.figures if f.key not in shown]
 
     @property
     def slug(self) -> str:
@@ -128,7 +141,7 @@ def _item_label(indicator, key: str) -> str:
         return indicator.label
     prefix, _, suffix = indicator.key.partition("*")
     slug = key[len(prefix) : len(key) - len(suffix) if suffix else None]
-    return f"{indicator.label} — {slug.replace('_', ' ').replace('.', ' / ')}"
+    return f"{indicator.label} — {humanize(slug)}"
 
 
 def collect(year: SchoolYear, progress: Callable[[str], None] | None = None) -> ReportData:
@@ -163,6 +176,8 @@ def collect(year: SchoolYear, progress: Callable[[str], None] | None = None) -> 
         if slug == OTHER.slug and not data.figures:
             continue
         data.text = texts.get(slug, "")
+        data.tables = [_table(spec, data.figures) for spec in data.section.tables]
+        data.tables = [table for table in data.tables if table.rows]
         sections.append(data)
         if progress:
             progress(slug)
@@ -185,6 +200,32 @@ def _figure(key, section, labels, units, values, previous_values) -> Figure:
     )
     label = labels.get(key) or section.labels.get(key) or key
     return Figure(key, label, unit, values.get(key), previous_values.get(key))
+
+
+def _table(spec: ItemTable, figures: list[Figure]) -> TableData:
+    by_key = {f.key: f for f in figures}
+    items: dict[str, None] = {}
+    for figure in figures:
+        if not figure.key.startswith(spec.prefix):
+            continue
+        rest = figure.key[len(spec.prefix) :]
+        for measure, _ in spec.measures:
+            item = rest.removesuffix("." + measure)
+            if item != rest and item and "." not in item:
+                items[item] = None
+    rows = [
+        (
+            humanize(item),
+            [by_key.get(f"{spec.prefix}{item}.{measure}") for measure, _ in spec.measures],
+        )
+        for item in sorted(items)
+    ]
+    return TableData(spec, rows)
+
+
+def humanize(slug: str) -> str:
+    text = slug.replace("_", " ").replace(".", " / ").strip()
+    return text[:1].upper() + text[1:]
 
 
 def _members_history(year: SchoolYear, values: dict, previous_values: dict) -> list:

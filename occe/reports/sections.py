@@ -12,12 +12,24 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class ItemTable:
+    """The figures `<prefix><item>.<measure>` shown as one table: a row per item (a training,
+    a kind of resource, a product, an action), a column per measure."""
+
+    prefix: str
+    title: str
+    item_header: str
+    measures: tuple[tuple[str, str], ...]  # (measure, column header)
+
+
+@dataclass(frozen=True)
 class Section:
     slug: str
     title: str
     prefixes: tuple[str, ...] = ()
     keys: tuple[str, ...] = ()  # shown even when no app provides them
     labels: dict[str, str] = field(default_factory=dict)  # labels of keys no app declares yet
+    tables: tuple[ItemTable, ...] = ()
 
 
 SECTIONS = [
@@ -62,7 +74,25 @@ SECTIONS = [
         ("formations_equipe.",),
     ),
     Section("partenaires", "Nos partenaires", ("partenaires.",)),
-    Section("formations", "Nos formations", ("formations.",)),
+    Section(
+        "formations",
+        "Nos formations",
+        ("formations.",),
+        tables=(
+            ItemTable(
+                "formations.",
+                "Par formation",
+                "Formation",
+                (
+                    ("sessions", "Sessions tenues"),
+                    ("sessions_annulees", "Sessions annulées"),
+                    ("participants", "Participants"),
+                    ("duree", "Durée (h)"),
+                    ("heures", "Heures × participants"),
+                ),
+            ),
+        ),
+    ),
     Section(
         "accompagnement",
         "Accompagnement des coops",
@@ -128,10 +158,47 @@ SECTIONS = [
             "subventions.communes.montant": "Subventions des communes aux coopératives",
         },
     ),
-    Section("ressources_et_prets", "Ressources et prêts", ("prets.", "ventes.")),
+    Section(
+        "ressources_et_prets",
+        "Ressources et prêts",
+        ("prets.", "ventes."),
+        tables=(
+            ItemTable(
+                "prets.",
+                "Prêts par type de ressource",
+                "Type de ressource",
+                (("jours", "Jours de prêt"), ("cooperatives", "Coopératives")),
+            ),
+            ItemTable(
+                "ventes.",
+                "Ventes par produit",
+                "Produit",
+                (("quantite", "Quantité vendue"), ("montant", "Montant")),
+            ),
+        ),
+    ),
     Section("communication", "Communication", ("communication.",)),
     Section("interventions", "Interventions pédagogiques", ("interventions.",)),
-    Section("actions", "Actions pédagogiques départementales", ("actions.",)),
+    Section(
+        "actions",
+        "Actions pédagogiques départementales",
+        ("actions.",),
+        tables=(
+            ItemTable(
+                "actions.",
+                "Par action",
+                "Action",
+                (
+                    ("classes", "Classes"),
+                    ("ecoles", "Écoles"),
+                    ("eleves", "Élèves"),
+                    ("interventions", "Interventions"),
+                    ("budget.total", "Budget total"),
+                    ("budget.part_association", "Part de l'association"),
+                ),
+            ),
+        ),
+    ),
 ]
 OTHER = Section("autres", "Autres indicateurs")
 BY_SLUG = {section.slug: section for section in [*SECTIONS, OTHER]}
