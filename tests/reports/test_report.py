@@ -287,3 +287,31 @@ def test_unknown_section_is_404(world, login):
     client = login(world.users["secretariat"])
     assert client.get(reverse("reports:text_edit", args=["2025-2026", "nope"])).status_code == 404
     assert timezone.now().year == 2025
+
+
+def test_figures_take_as_many_queries_whatever_the_number_of_coops(department):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from occe.reports.data import collect
+
+    with CaptureQueriesContext(connection) as before:
+        collect(department)
+    for kind in (Cooperative.Type.PRIMAIRE, Cooperative.Type.SEGPA, Cooperative.Type.LYCEE):
+        for _ in range(5):
+            affiliate(2024, kind)
+            affiliate(2023, kind)
+    with CaptureQueriesContext(connection) as after:
+        data = collect(department)
+    assert len(after) == len(before)
+    assert data.get("cooperatives.total") == 19
+
+
+def test_bench_reports_generation_beside_bare_rendering(department):
+    from occe.reports import benchmarks
+
+    rows = []
+    benchmarks.run(lambda *row: rows.append(row))
+    assert len(rows) == 2
+    assert "rendu WeasyPrint seul du même HTML" in rows[0][2]
+    assert "requêtes" in rows[1][1]
