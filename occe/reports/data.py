@@ -14,7 +14,16 @@ from occe.core import formats
 from occe.core.indicators import Unit, registry
 from occe.core.models import SchoolYear
 
-from .sections import AMOUNT_KEYS, BY_SLUG, OTHER, SECTIONS, ItemTable, Section, section_of
+from .sections import (
+    AMOUNT_KEYS,
+    BY_SLUG,
+    ITEM_LABELS,
+    OTHER,
+    SECTIONS,
+    ItemTable,
+    Section,
+    section_of,
+)
 
 logger = logging.getLogger(__name__)
 NOT_PROVIDED = "non renseigné"
@@ -224,6 +233,8 @@ def _table(spec: ItemTable, figures: list[Figure]) -> TableData:
 
 
 def humanize(slug: str) -> str:
+    if slug in ITEM_LABELS:
+        return ITEM_LABELS[slug]
     text = slug.replace("_", " ").replace(".", " / ").strip()
     return text[:1].upper() + text[1:]
 

@@ -61,6 +61,24 @@ SECTIONS = [
         "La vie associative",
         ("association.", "reunions."),
         ("association.administrateurs", "association.bureau"),
+        tables=(
+            ItemTable(
+                "reunions.",
+                "Réunions tenues, par niveau",
+                "Niveau",
+                (
+                    ("ag", "AG"),
+                    ("ca", "CA"),
+                    ("bureau", "Bureau"),
+                    ("commission_aap", "Comm. AAP"),
+                    ("commission_statuts", "Comm. statuts"),
+                    ("commission_aide_ad", "Comm. aide aux AD"),
+                    ("instance_regionale", "Inst. rég."),
+                    ("reunion_animateurs", "Animateurs"),
+                    ("autre", "Autres"),
+                ),
+            ),
+        ),
     ),
     Section(
         "personnel",
@@ -202,6 +220,24 @@ SECTIONS = [
 ]
 OTHER = Section("autres", "Autres indicateurs")
 BY_SLUG = {section.slug: section for section in [*SECTIONS, OTHER]}
+# French names of the items' slugs that are not self-explanatory once humanised.
+ITEM_LABELS = {
+    "departemental": "Départemental",
+    "regional": "Régional",
+    "national": "National",
+    "elementaire": "Élémentaire",
+    "college": "Collège",
+    "lycee": "Lycée",
+    "etablissement_specialise": "Établissement spécialisé",
+    "pedagogique": "Pédagogique",
+    "juridique_financier": "Juridique et financier",
+    "federation": "Fédération",
+    "pre_cinema": "Pré-cinéma",
+    "malle_thematique": "Malle thématique",
+    "kit_pedagogique": "Kit pédagogique",
+    "jeux_cooperatifs": "Jeux coopératifs",
+    "prise_de_vue_et_son": "Matériel de prise de vue et de son",
+}
 # Units of the contract's keys no app declares yet (amounts print in euros).
 AMOUNT_KEYS = {
     "aap.montant",
