@@ -19,6 +19,7 @@ from .sections import (
     BY_SLUG,
     ITEM_LABELS,
     OTHER,
+    PLAN_SECTIONS,
     SECTIONS,
     ItemTable,
     Section,
@@ -153,8 +154,15 @@ def _item_label(indicator, key: str) -> str:
     return f"{indicator.label} — {humanize(slug)}"
 
 
-def collect(year: SchoolYear, progress: Callable[[str], None] | None = None) -> ReportData:
+def collect(
+    year: SchoolYear,
+    progress: Callable[[str], None] | None = None,
+    plan: bool = False,
+) -> ReportData:
+    """The report's figures of `year` (or, with `plan`, those of the activity plan)."""
     from .models import SectionText
+
+    chosen = PLAN_SECTIONS if plan else SECTIONS
 
     previous_year = year.previous()
     values, labels, units, declared = compute(year)
@@ -165,9 +173,9 @@ def collect(year: SchoolYear, progress: Callable[[str], None] | None = None) -> 
         declared.setdefault(key, previous_declared[key])
     texts = SectionText.objects.of_year(year)
 
-    by_section = {section.slug: SectionData(section) for section in [*SECTIONS, OTHER]}
+    by_section = {section.slug: SectionData(section) for section in [*chosen, OTHER]}
     seen = set()
-    for section in SECTIONS:  # the contract's keys first, in their order
+    for section in chosen:  # the contract's keys first, in their order
         for key in section.keys:
             seen.add(key)
             by_section[section.slug].figures.append(
@@ -176,7 +184,9 @@ def collect(year: SchoolYear, progress: Callable[[str], None] | None = None) -> 
     for key in sorted(set(values) | set(previous_values)):
         if key in seen:
             continue
-        section = section_of(key, declared.get(key))
+        section = section_of(key, declared.get(key), chosen if plan else None)
+        if section is None:
+            continue  # the plan shows only the figures of its sections
         by_section[section.slug].figures.append(
             _figure(key, section, labels, units, values, previous_values)
         )
@@ -193,6 +203,9 @@ def collect(year: SchoolYear, progress: Callable[[str], None] | None = None) -> 
     for section in sections:
         for figure in section.figures:
             values.setdefault(figure.key, None)
+    if plan:
+        shown = {figure.key for section in sections for figure in section.figures}
+        values = {key: value for key, value in values.items() if key in shown}
     return ReportData(
         year=year,
         previous_year=previous_year,

@@ -235,7 +235,7 @@ def headlines(data: ReportData) -> dict[str, list[str]]:
     return lines
 
 
-def render_html(data: ReportData) -> str:
+def render_html(data: ReportData, plan: bool = False) -> str:
     association = Association.get()
     logo = ""
     if association.logo:
@@ -243,8 +243,8 @@ def render_html(data: ReportData) -> str:
             logo = association.logo.path
         except (NotImplementedError, ValueError):
             logo = ""
-    found = report_charts(data)
-    lines = headlines(data)
+    found = {} if plan else report_charts(data)
+    lines = {} if plan else headlines(data)
     sections = [
         {
             "data": section,
@@ -256,7 +256,14 @@ def render_html(data: ReportData) -> str:
     ]
     return render_to_string(
         PDF_TEMPLATE,
-        {"data": data, "association": association, "logo_path": logo, "sections": sections},
+        {
+            "data": data,
+            "association": association,
+            "logo_path": logo,
+            "sections": sections,
+            "title": "Projet d'activité" if plan else "Rapport d'activité",
+            "plan": plan,
+        },
     )
 
 
@@ -267,13 +274,16 @@ def html_to_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=font_config())
 
 
-def generate(year: SchoolYear, progress: Callable[[str], None] | None = None) -> Output:
-    """The report of `year`: both files, and how long each part took (seconds)."""
+def generate(
+    year: SchoolYear, progress: Callable[[str], None] | None = None, plan: bool = False
+) -> Output:
+    """The report of `year` (or its activity plan, with `plan`): both files, and how long each
+    part took (seconds)."""
     started = time.perf_counter()
-    data = collect(year, progress=progress)
+    data = collect(year, progress=progress, plan=plan)
     collected = time.perf_counter()
     xlsx = ReportWorkbook(data=data).render()
-    html = render_html(data)
+    html = render_html(data, plan=plan)
     prepared = time.perf_counter()
     pdf = html_to_pdf(html)
     rendered = time.perf_counter()
@@ -285,8 +295,8 @@ def generate(year: SchoolYear, progress: Callable[[str], None] | None = None) ->
     return Output(data, pdf, xlsx, timings)
 
 
-def steps() -> int:
+def steps(plan: bool = False) -> int:
     """The job's progress total: one step per section, plus the workbook and the PDF."""
-    from .sections import SECTIONS
+    from .sections import PLAN_SECTIONS, SECTIONS
 
-    return len(SECTIONS) + 1 + 2
+    return len(PLAN_SECTIONS if plan else SECTIONS) + 1 + 2

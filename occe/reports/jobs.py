@@ -26,8 +26,10 @@ class AnnualReportJob(JobKind):
             raise JobFailed("Ce rapport n'existe plus.")
         if report.is_ready:  # a second delivery: the files are there already
             return {"report": report.pk}
-        job.set_total(steps())
-        output = generate(report.school_year, progress=lambda _slug: job.advance())
+        job.set_total(steps(report.is_plan))
+        output = generate(
+            report.school_year, progress=lambda _slug: job.advance(), plan=report.is_plan
+        )
         base = report.basename
         report.pdf.save(f"{base}-{report.pk}.pdf", ContentFile(output.pdf), save=False)
         job.advance()

@@ -58,8 +58,14 @@ class SectionText(models.Model):
 
 
 class GeneratedReport(models.Model):
-    """One generation of a year's report: its job (progress) and, once done, its two files."""
+    """One generation of a year's report (or activity plan): its job (progress) and, once
+    done, its two files."""
 
+    class Kind(models.TextChoices):
+        REPORT = "rapport", "Rapport d'activité"
+        PLAN = "projet", "Projet d'activité"
+
+    kind = models.CharField("document", max_length=10, choices=Kind.choices, default=Kind.REPORT)
     school_year = models.ForeignKey(
         SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name="année scolaire"
     )
@@ -90,7 +96,11 @@ class GeneratedReport(models.Model):
 
     @property
     def basename(self) -> str:
-        return f"rapport-{self.school_year.label}"
+        return f"{self.kind}-{self.school_year.label}"
+
+    @property
+    def is_plan(self) -> bool:
+        return self.kind == self.Kind.PLAN
 
     @property
     def is_ready(self) -> bool:

@@ -247,13 +247,54 @@ AMOUNT_KEYS = {
 }
 
 
-def section_of(key: str, declared_section: str | None = None) -> Section:
-    """The section showing `key`: the longest prefix claiming it, else its declared section."""
+def section_of(
+    key: str, declared_section: str | None = None, sections: list[Section] | None = None
+) -> Section | None:
+    """The section showing `key`: the longest prefix claiming it, else its declared section
+    (else "Autres indicateurs"); for the activity plan (`sections` given), None if unclaimed."""
     best, length = None, 0
-    for section in SECTIONS:
+    for section in sections or SECTIONS:
         for prefix in section.prefixes:
             if key.startswith(prefix) and len(prefix) > length:
                 best, length = section, len(prefix)
-    if best is not None:
+    if best is not None or sections is not None:
         return best
     return BY_SLUG.get(declared_section or "", OTHER)
+
+
+# The activity plan (projet d'activité) of a coming year, after the seed of the OCCE 02: its
+# texts are written per section and year like the report's; its figures are those the apps
+# already have for that year (trainings planned with their length, actions' editions…).
+PLAN_SECTIONS = [
+    Section("projet_introduction", "Introduction"),
+    Section("projet_accompagnement", "Accompagnement des coopératives"),
+    Section(
+        "projet_formations",
+        "Les formations",
+        ("formations.",),
+        tables=(
+            ItemTable(
+                "formations.",
+                "Formations prévues",
+                "Formation",
+                (("duree", "Durée (h)"),),
+            ),
+        ),
+    ),
+    Section(
+        "projet_actions",
+        "Les actions pédagogiques",
+        ("actions.",),
+        tables=(
+            ItemTable(
+                "actions.",
+                "Actions de l'année",
+                "Action",
+                (("classes", "Classes"), ("ecoles", "Écoles"), ("interventions", "Interventions")),
+            ),
+        ),
+    ),
+    Section("projet_selection", "Règles de sélection des classes"),
+    Section("projet_ressources", "Ressources et prêts", ("prets.",)),
+    Section("projet_vie_associative", "La vie associative", ("reunions.",)),
+]

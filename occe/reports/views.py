@@ -15,22 +15,43 @@ from occe.core.models import SchoolYear, year_from_request
 
 from .forms import SectionTextForm
 from .models import GeneratedReport, SectionText
-from .sections import SECTIONS
+from .sections import PLAN_SECTIONS, SECTIONS
 
 REPORTS_LISTED = 30
+PLAN_SLUGS = {section.slug for section in PLAN_SECTIONS}
 
 
 def _index_url(year: SchoolYear) -> str:
     return f"{reverse('reports:index')}?annee={year.label}"
 
 
+def _next_label() -> str:
+    start = SchoolYear.objects.current().start_year + 1
+    return f"{start}-{start + 1}"
+
+
+def _year(label: str) -> SchoolYear | None:
+    """A recorded year up to the next one (the activity plan's, created if needed)."""
+    year = SchoolYear.objects.from_label(label)
+    if year is None and label == _next_label():
+        year = SchoolYear.objects.from_label(label, create=True)
+    if year is None or year.start_year > SchoolYear.objects.current().start_year + 1:
+        return None
+    return year
+
+
+def _generations(year: SchoolYear, kind: str):
+    return GeneratedReport.objects.filter(school_year=year, kind=kind).select_related(
+        "job", "created_by", "school_year"
+    )[:REPORTS_LISTED]
+
+
 @staff_or_board
 def index(request):
     year = year_from_request(request)
+    plan_year = _year(f"{year.start_year + 1}-{year.start_year + 2}") or year
     texts = SectionText.objects.of_year(year)
-    reports = GeneratedReport.objects.filter(school_year=year).select_related("job", "created_by")[
-        :REPORTS_LISTED
-    ]
+    plan_texts = SectionText.objects.of_year(plan_year)
     return render(
         request,
         "reports/index.html",
@@ -38,7 +59,10 @@ def index(request):
             "year": year,
             "years": SchoolYear.objects.up_to_current(),
             "sections": [(section, texts.get(section.slug, "")) for section in SECTIONS],
-            "reports": reports,
+            "reports": _generations(year, GeneratedReport.Kind.REPORT),
+            "plan_year": plan_year,
+            "plan_sections": [(s, plan_texts.get(s.slug, "")) for s in PLAN_SECTIONS],
+            "plans": _generations(plan_year, GeneratedReport.Kind.PLAN),
         },
     )
 
@@ -46,17 +70,24 @@ def index(request):
 @staff_or_board
 @require_POST
 def generate(request):
-    year = SchoolYear.objects.from_label(request.POST.get("annee", ""))
-    if year is None or not SchoolYear.objects.up_to_current().filter(pk=year.pk).exists():
+    kind = request.POST.get("document", GeneratedReport.Kind.REPORT)
+    year = _year(request.POST.get("annee", ""))
+    if kind not in GeneratedReport.Kind.values or year is None:
         raise Http404
+    current = SchoolYear.objects.current()
+    if kind == GeneratedReport.Kind.REPORT and year.start_year > current.start_year:
+        raise Http404  # no report of a year not begun
     with transaction.atomic():
-        report = GeneratedReport.objects.create(school_year=year, created_by=request.user)
+        report = GeneratedReport.objects.create(
+            school_year=year, kind=kind, created_by=request.user
+        )
         report.job = launch(
             "reports.annual", user=request.user, parameters={"report": report.pk}, obj=report
         )
         report.save(update_fields=["job"])
-    messages.success(request, f"Rapport d'activité {year} : production lancée.")
-    return redirect(_index_url(year))
+    messages.success(request, f"{report.get_kind_display()} {year} : production lancée.")
+    shown = year if kind == GeneratedReport.Kind.REPORT else year.previous()
+    return redirect(_index_url(shown))
 
 
 @staff_or_board
@@ -74,8 +105,8 @@ def download(request, pk, kind):
 
 @staff_only
 def edit_text(request, annee, section):
-    year = SchoolYear.objects.from_label(annee)
-    known = {s.slug: s for s in SECTIONS}
+    year = _year(annee)
+    known = {s.slug: s for s in [*SECTIONS, *PLAN_SECTIONS]}
     if year is None or section not in known:
         raise Http404
     text = SectionText.objects.filter(school_year=year, section=section).first()
@@ -101,7 +132,8 @@ def edit_text(request, annee, section):
             saved.updated_at, saved.updated_by = timezone.now(), request.user
             saved.save()
             messages.success(request, f"Texte « {known[section].title} » enregistré.")
-            return redirect(_index_url(year))
+            shown = year.previous() if section in PLAN_SLUGS else year
+            return redirect(_index_url(shown))
     history = text.history.select_related("history_user")[:20] if text else []
     return render(
         request,

@@ -315,3 +315,47 @@ def test_bench_reports_generation_beside_bare_rendering(department):
     assert len(rows) == 2
     assert "rendu WeasyPrint seul du même HTML" in rows[0][2]
     assert "requêtes" in rows[1][1]
+
+
+def test_activity_plan_of_next_year_from_the_command(department, tmp_path):
+    SectionText.objects.create(
+        school_year=year(2026), section="projet_selection", text="Priorité aux nouvelles coops."
+    )
+    call_command(
+        "rapport_activite",
+        annee="2026-2027",
+        sortie=str(tmp_path),
+        projet=True,
+        stdout=io.StringIO(),
+    )
+    pages = pdf_pages((tmp_path / "projet-2026-2027.pdf").read_bytes())
+    assert "Projet d'activité" in pages[0] and "2026-2027" in pages[0]
+    text = " ".join(pages)
+    assert "Règles de sélection des classes" in text
+    assert "Priorité aux nouvelles coops." in text
+    assert "Projet d'activité 2026-2027" in pages[1]  # the footer
+    assert "COOPÉRATIVES SCOLAIRES" not in text  # the report's figures are not the plan's
+
+
+def test_activity_plan_from_the_browser_with_its_texts(
+    department, world, login, django_capture_on_commit_callbacks
+):
+    client = login(world.users["secretariat"])
+    url = reverse("reports:text_edit", args=["2026-2027", "projet_accompagnement"])
+    assert client.post(url, {"text": "Des visites dans les écoles."}).status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("reports:generate"), {"annee": "2026-2027", "document": "projet"}
+        )
+    assert response.url.endswith("?annee=2025-2026")
+    plan = GeneratedReport.objects.get(kind=GeneratedReport.Kind.PLAN)
+    assert plan.is_ready and plan.school_year.label == "2026-2027"
+    page = client.get(response.url).content.decode()
+    assert "Projet d&#x27;activité 2026-2027" in page and "Des visites dans les écoles." in page
+    pdf = client.get(reverse("reports:download", args=[plan.pk, "pdf"]))
+    assert pdf["Content-Disposition"].endswith('filename="projet-2026-2027.pdf"')
+    text = " ".join(pdf_pages(b"".join(pdf.streaming_content)))
+    assert "Des visites dans les écoles." in text
+    # No report of a year not begun, no plan beyond next year.
+    for data in ({"annee": "2026-2027"}, {"annee": "2027-2028", "document": "projet"}):
+        assert client.post(reverse("reports:generate"), data).status_code == 404

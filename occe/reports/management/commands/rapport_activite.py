@@ -15,8 +15,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--annee", required=True, help="L'année scolaire, par ex. 2024-2025.")
         parser.add_argument("--sortie", required=True, help="Le dossier où écrire les fichiers.")
+        parser.add_argument(
+            "--projet",
+            action="store_true",
+            help="Le projet d'activité de l'année (projet-AAAA-AAAA.pdf et .xlsx).",
+        )
 
-    def handle(self, *args, annee, sortie, **options):
+    def handle(self, *args, annee, sortie, projet=False, **options):
         year = SchoolYear.objects.from_label(annee, create=True)
         if year is None:
             raise CommandError(f"Année scolaire invalide : « {annee} » (attendu : 2024-2025).")
@@ -25,8 +30,8 @@ class Command(BaseCommand):
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CommandError(f"Impossible de créer le dossier {folder} : {exc}") from exc
-        output = generate(year)
-        base = f"rapport-{year.label}"
+        output = generate(year, plan=projet)
+        base = f"{'projet' if projet else 'rapport'}-{year.label}"
         try:
             (folder / f"{base}.pdf").write_bytes(output.pdf)
             (folder / f"{base}.xlsx").write_bytes(output.xlsx)
