@@ -32,6 +32,30 @@ class Section:
     tables: tuple[ItemTable, ...] = ()
 
 
+MEETINGS_TABLE = ItemTable(
+    "reunions.",
+    "Réunions tenues, par niveau",
+    "Niveau",
+    (
+        ("ag", "AG"),
+        ("ca", "CA"),
+        ("bureau", "Bureau"),
+        ("commission_aap", "Comm. AAP"),
+        ("commission_statuts", "Comm. statuts"),
+        ("commission_aide_ad", "Comm. aide aux AD"),
+        ("instance_regionale", "Inst. rég."),
+        ("reunion_animateurs", "Animateurs"),
+        ("autre", "Autres"),
+    ),
+)
+LOANS_TABLE = ItemTable(
+    "prets.",
+    "Prêts par type de ressource",
+    "Type de ressource",
+    (("jours", "Jours de prêt"), ("cooperatives", "Coopératives")),
+)
+
+
 SECTIONS = [
     Section("preambule", "Préambule"),
     Section(
@@ -61,24 +85,7 @@ SECTIONS = [
         "La vie associative",
         ("association.", "reunions."),
         ("association.administrateurs", "association.bureau"),
-        tables=(
-            ItemTable(
-                "reunions.",
-                "Réunions tenues, par niveau",
-                "Niveau",
-                (
-                    ("ag", "AG"),
-                    ("ca", "CA"),
-                    ("bureau", "Bureau"),
-                    ("commission_aap", "Comm. AAP"),
-                    ("commission_statuts", "Comm. statuts"),
-                    ("commission_aide_ad", "Comm. aide aux AD"),
-                    ("instance_regionale", "Inst. rég."),
-                    ("reunion_animateurs", "Animateurs"),
-                    ("autre", "Autres"),
-                ),
-            ),
-        ),
+        tables=(MEETINGS_TABLE,),
     ),
     Section(
         "personnel",
@@ -181,12 +188,7 @@ SECTIONS = [
         "Ressources et prêts",
         ("prets.", "ventes."),
         tables=(
-            ItemTable(
-                "prets.",
-                "Prêts par type de ressource",
-                "Type de ressource",
-                (("jours", "Jours de prêt"), ("cooperatives", "Coopératives")),
-            ),
+            LOANS_TABLE,
             ItemTable(
                 "ventes.",
                 "Ventes par produit",
@@ -295,6 +297,11 @@ PLAN_SECTIONS = [
         ),
     ),
     Section("projet_selection", "Règles de sélection des classes"),
-    Section("projet_ressources", "Ressources et prêts", ("prets.",)),
-    Section("projet_vie_associative", "La vie associative", ("reunions.",)),
+    Section("projet_ressources", "Ressources et prêts", ("prets.",), tables=(LOANS_TABLE,)),
+    Section(
+        "projet_vie_associative",
+        "La vie associative",
+        ("reunions.",),
+        tables=(MEETINGS_TABLE,),
+    ),
 ]
