@@ -15,6 +15,7 @@ from tests.cooperatives.factories import AffiliationFactory, CooperativeFactory,
 from .helpers import log_in, screenshot
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+SLOW = 60_000  # ms
 
 
 def test_staff_write_a_text_produce_and_download_the_report(new_page):
@@ -36,18 +37,19 @@ def test_staff_write_a_text_produce_and_download_the_report(new_page):
     expect(page.get_by_text("Texte « Préambule » enregistré.")).to_be_visible()
 
     page.get_by_role("button", name=f"Produire le rapport {year}").click()
-    expect(page.get_by_text("production lancée")).to_be_visible()
+    # The job runs in the request without a broker: a PDF takes a few seconds on a busy machine.
+    expect(page.get_by_text("production lancée")).to_be_visible(timeout=SLOW)
     row = page.locator("#rapports li").first
     expect(row.get_by_role("link", name="Télécharger le PDF")).to_be_visible()
     screenshot(page, "parcours-rapport-produit")
-    with page.expect_download() as download_info:
+    with page.expect_download(timeout=SLOW) as download_info:
         row.get_by_role("link", name="Télécharger le PDF").click()
     assert download_info.value.suggested_filename == f"rapport-{year.label}.pdf"
     pdf = download_info.value.path().read_bytes()
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages).split())
     assert "L'OCCE vise la coopération." in text
     assert "1 COOPÉRATIVES SCOLAIRES affiliées, SOIT 189 ADHÉRENTS" in text
-    with page.expect_download() as download_info:
+    with page.expect_download(timeout=SLOW) as download_info:
         row.get_by_role("link", name="Télécharger le classeur Excel").click()
     workbook = load_workbook(io.BytesIO(download_info.value.path().read_bytes()))
     values = dict(list(workbook["Indicateurs"].iter_rows(values_only=True))[1:])
