@@ -271,7 +271,10 @@ def html_to_pdf(html: str) -> bytes:
     from django.conf import settings
     from weasyprint import HTML
 
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(font_config=font_config())
+    # Tagged PDF (headings, tables, figures with their alt text) for screen readers.
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        font_config=font_config(), pdf_tags=True
+    )
 
 
 def generate(

@@ -185,7 +185,10 @@ def section_page(pages: list[str], title: str) -> str:
 
 
 def test_pdf_carries_the_figures_in_french_in_their_sections(department):
-    pages = pdf_pages(generate(department).pdf)
+    pdf = generate(department).pdf
+    catalog = PdfReader(io.BytesIO(pdf)).trailer["/Root"]
+    assert "/StructTreeRoot" in catalog and catalog["/Lang"] == "fr"  # tagged, in French
+    pages = pdf_pages(pdf)
     assert "Rapport d'activité" in pages[0] and "2024-2025" in pages[0]
     assert "Sommaire" in pages[1] and "Accompagnement des coops" in pages[1]
     assert "Page 2 sur" in pages[1]
