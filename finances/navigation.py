@@ -1,5 +1,9 @@
+from django.urls import reverse
+
 from occe.accounts import rules
-from occe.navigation import MenuItem
+from occe.navigation import HomeCard, MenuItem
+
+from .models import DonationRequest
 
 MENU = [
     MenuItem(
@@ -10,3 +14,28 @@ MENU = [
         order=10,
     ),
 ]
+
+SECTION = "Reçus fiscaux"
+
+
+def home_cards(request) -> list[HomeCard]:
+    """Receipt requests waiting: the secretariat's to validate; a mandataire's to correct and
+    those waiting for the association. Each card opens the request list filtered the same way."""
+    user = request.user
+    Status = DonationRequest.Status
+    wanted = []
+    if rules.is_secretariat(user):
+        wanted.append(("Demandes de reçus à valider", Status.SUBMITTED))
+    if rules.is_mandataire(user):
+        wanted += [
+            ("Demandes de reçus à corriger", Status.TO_CORRECT),
+            ("Demandes de reçus en attente de validation", Status.SUBMITTED),
+        ]
+    if not wanted:
+        return []
+    counts = DonationRequest.objects.visible_to(user).status_counts()
+    url = reverse("finances:request_list")
+    return [
+        HomeCard(label, counts.get(status, 0), f"{url}?status={status}", SECTION, order=20 + n)
+        for n, (label, status) in enumerate(wanted)
+    ]
