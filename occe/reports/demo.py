@@ -31,10 +31,34 @@ TEXTS = {
 }
 
 
+# The activity plan of the coming year (after the OCCE 02's plan).
+PLAN_TEXTS = {
+    "projet_selection": (
+        "L'animatrice départementale étant seule à intervenir sur le département, des choix "
+        "doivent être faits parmi les inscriptions : coopératives n'ayant jamais bénéficié "
+        "d'interventions, coopératives d'un même secteur pour une même journée, motivation "
+        "d'une équipe entière.\n\nUn enseignant ayant déjà bénéficié d'une action demandant une "
+        "animation en classe ne peut plus bénéficier de l'accompagnement pour cette même action. "
+        "Le but est de rendre les enseignants autonomes pour la suite."
+    ),
+    "projet_accompagnement": (
+        "Accompagnement des mandataires tout au long de l'année : formations juridiques et "
+        "comptables, permanences téléphoniques, visites dans les écoles, aide à l'utilisation "
+        "du logiciel de comptabilité."
+    ),
+}
+
+
 def populate(context: DemoContext) -> str:
-    year = SchoolYear.objects.current().previous()
-    for section, text in TEXTS.items():
-        SectionText.objects.update_or_create(
-            school_year=year, section=section, defaults={"text": text}
-        )
-    return f"Rapport d'activité : {len(TEXTS)} textes de sections pour {year}."
+    current = SchoolYear.objects.current()
+    year = current.previous()
+    following = SchoolYear.objects.get_or_create(start_year=current.start_year + 1)[0]
+    for target, texts in ((year, TEXTS), (following, PLAN_TEXTS)):
+        for section, text in texts.items():
+            SectionText.objects.update_or_create(
+                school_year=target, section=section, defaults={"text": text}
+            )
+    return (
+        f"Rapport d'activité : {len(TEXTS)} textes de sections pour {year}, "
+        f"{len(PLAN_TEXTS)} pour le projet d'activité {following}."
+    )

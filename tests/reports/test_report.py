@@ -362,3 +362,20 @@ def test_activity_plan_from_the_browser_with_its_texts(
     # No report of a year not begun, no plan beyond next year.
     for data in ({"annee": "2026-2027"}, {"annee": "2027-2028", "document": "projet"}):
         assert client.post(reverse("reports:generate"), data).status_code == 404
+
+
+def test_a_second_delivery_of_the_job_keeps_the_files(department):
+    from occe.core.jobs import launch, run_job
+    from occe.core.models import Job
+
+    report = GeneratedReport.objects.create(school_year=department)
+    job = launch("reports.annual", parameters={"report": report.pk}, obj=report)
+    run_job(job.pk)  # eager, outside on_commit here
+    report.refresh_from_db()
+    assert report.is_ready and report.finished_at
+    files = (report.pdf.name, report.xlsx.name)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.PENDING)
+    run_job(job.pk)  # delivered again
+    report.refresh_from_db()
+    assert (report.pdf.name, report.xlsx.name) == files
+    assert Job.objects.get(pk=job.pk).status == Job.Status.DONE
