@@ -1,4 +1,4 @@
-"""The finances figures of the annual report, one module per part of the domain (the registry
-autodiscovers this module; importing a part registers its `@indicator` functions)."""
+"""The finances' figures of the annual report: one module per part, imported here so that the
+registry (occe.core.indicators, autodiscovered `indicators` modules) finds them."""
 
-from . import indicators_grants  # noqa: F401
+from . import indicators_grants, indicators_receipts  # noqa: F401
