@@ -207,7 +207,9 @@ def report_reference_page(report, bare: float, samples: int | None = None) -> fl
     report(
         "reçus : document de référence (une page de texte simple, mêmes polices, 1 par document)",
         f"{reference * 1000:.0f} ms/document",
-        f"rendu seul d'un reçu : {bare / reference:.2f}× ce document (cible ≤ 1,5×)",
+        f"rendu seul d'un reçu : {bare / reference:.2f}× ce document (cible ≤ 1,5×)".replace(
+            ".", ","
+        ),
     )
     return reference
 

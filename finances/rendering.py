@@ -107,14 +107,19 @@ def _prepare(sheets: list[Sheet]) -> None:
         receipt.replacement_number = replacement.number if replacement else ""
 
 
+def _unbreakable(choices) -> list[tuple[str, str]]:
+    """Choices whose labels never break inside (an option of the form stays on one line)."""
+    return [(value, str(label).replace(" ", "\u00a0")) for value, label in choices]
+
+
 def receipts_html(sheets: list[Sheet]) -> str:
     _prepare(sheets)
     context = {
         "sheets": sheets,
-        "forms": GiftForm.choices,
-        "natures": GiftNature.choices,
-        "company_natures": [(n.value, n.label) for n in COMPANY_NATURES],
-        "methods": PaymentMethod.choices,
+        "forms": _unbreakable(GiftForm.choices),
+        "natures": _unbreakable(GiftNature.choices),
+        "company_natures": _unbreakable([(n.value, n.label) for n in COMPANY_NATURES]),
+        "methods": _unbreakable(PaymentMethod.choices),
     }
     return render_to_string(TEMPLATE, context)
 

@@ -18,7 +18,7 @@ def test_the_reference_document_is_one_plain_page():
     reference = benchmarks.report_reference_page(lambda *row: rows.append(row), 0.05, samples=1)
     ((measure, value, baseline),) = rows
     assert "document de référence" in measure and value.endswith("ms/document")
-    assert f"{0.05 / reference:.2f}×".replace(".", ".") in baseline
+    assert f"{0.05 / reference:.2f}×".replace(".", ",") in baseline
 
 
 def test_the_static_style_is_parsed_once():
