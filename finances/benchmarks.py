@@ -171,6 +171,47 @@ def _report_bare(report, bare: float, where: str) -> None:
         f"{bare * 1000:.0f} ms/reçu par processus",
         "référence",
     )
+    report_reference_page(report, bare)
+
+
+# A plain page: paragraphs of running text in the receipts' font and size, no image, no table,
+# no box; about one A4 page (checked by the test of this row).
+REFERENCE_PARAGRAPH = (
+    "<p>" + "Le bénéficiaire reconnaît avoir reçu au titre des dons et versements ouvrant droit à "
+    "réduction d'impôt la somme indiquée ci-dessous. " * 4 + "</p>"
+)
+REFERENCE_PAGE = f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8"><style>
+@page {{ size: A4; margin: 1.5cm 1.4cm 1.4cm; }}
+body {{ font-family: "DejaVu Sans", sans-serif; font-size: 8.4pt; line-height: 1.28; }}
+</style></head><body><h1>Document de référence</h1>{REFERENCE_PARAGRAPH * 9}</body></html>"""
+
+
+def reference_page_pdf() -> bytes:
+    from weasyprint import HTML
+
+    from occe.core.pdf import font_config
+
+    return HTML(string=REFERENCE_PAGE).write_pdf(font_config=font_config())
+
+
+def report_reference_page(report, bare: float, samples: int | None = None) -> float:
+    """The row of the plain one-page reference document, rendered like a bare receipt (one per
+    document, fonts loaded) in the same run, and the receipt's ratio to it. Self-contained: it
+    takes the `report` callback and the bare receipt's seconds."""
+    samples = samples or BARE_SAMPLE
+    reference_page_pdf()  # fonts loaded
+    start = time.perf_counter()
+    for _ in range(samples):
+        reference_page_pdf()
+    reference = (time.perf_counter() - start) / samples
+    report(
+        "reçus : document de référence (une page de texte simple, mêmes polices, 1 par document)",
+        f"{reference * 1000:.0f} ms/document",
+        f"rendu seul d'un reçu : {bare / reference:.2f}× ce document (cible ≤ 1,5×)".replace(
+            ".", ","
+        ),
+    )
+    return reference
 
 
 # --- The real worker -------------------------------------------------------------------------

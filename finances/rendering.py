@@ -4,6 +4,12 @@ Many receipts are laid out in one WeasyPrint pass (one stylesheet parse, one fon
 layout), then each receipt's pages are written as its own PDF: per-document set-up costs far
 more than a page here. Each file is written atomically (temporary file, then rename).
 
+The per-document set-up is kept small too (a single receipt is rendered alone when it is cancelled
+or replaced): the static stylesheet is parsed once per process, and the issuer's logo and
+signature are decoded once per process, flattened on white (no alpha mask to encode again in
+every PDF) and reduced to print resolution. The layout avoids floats and tables where a
+positioned box gives the same look.
+
 Every page carries the receipt's number and « page n/m » (and « ANNULÉ » on a cancelled copy).
 WeasyPrint's page counter runs over the whole batch and cannot be reset per receipt, so each
 receipt gets a named page and a counter style that numbers from its first page: the layout
@@ -12,10 +18,12 @@ with many gifts) is laid out a second time with the page counts of the first lay
 """
 
 import datetime
+import io
 import logging
 import os
 import tempfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -26,6 +34,9 @@ from occe.core.pdf import font_config
 from .models import COMPANY_NATURES, GiftForm, GiftNature, PaymentMethod, Receipt
 
 TEMPLATE = "finances/pdf/receipts.html"
+STYLESHEET = "finances/pdf/receipts.css"
+# The largest box an issuer's image is printed in (5 cm × 1.8 cm) at 300 dpi.
+IMAGE_MAX_PIXELS = (600, 220)
 logger = logging.getLogger(__name__)
 
 
@@ -96,23 +107,84 @@ def _prepare(sheets: list[Sheet]) -> None:
         receipt.replacement_number = replacement.number if replacement else ""
 
 
+def _unbreakable(choices) -> list[tuple[str, str]]:
+    """Choices whose labels never break inside (an option of the form stays on one line)."""
+    return [(value, str(label).replace(" ", "\u00a0")) for value, label in choices]
+
+
 def receipts_html(sheets: list[Sheet]) -> str:
     _prepare(sheets)
     context = {
         "sheets": sheets,
-        "forms": GiftForm.choices,
-        "natures": GiftNature.choices,
-        "company_natures": [(n.value, n.label) for n in COMPANY_NATURES],
-        "methods": PaymentMethod.choices,
+        "forms": _unbreakable(GiftForm.choices),
+        "natures": _unbreakable(GiftNature.choices),
+        "company_natures": _unbreakable([(n.value, n.label) for n in COMPANY_NATURES]),
+        "methods": _unbreakable(PaymentMethod.choices),
     }
     return render_to_string(TEMPLATE, context)
+
+
+@lru_cache(maxsize=1)
+def stylesheet():
+    """The receipts' static style, parsed once per process."""
+    from weasyprint import CSS
+
+    return CSS(string=render_to_string(STYLESHEET), font_config=font_config())
+
+
+# Decoded images by URL, shared by the documents of this process (WeasyPrint's own cache). The
+# issuer's images are frozen under a name made of their content's hash: an entry never goes
+# stale, and there are only as many as the association ever had logos and signatures.
+_IMAGES: dict = {}
+
+
+@lru_cache(maxsize=32)
+def _print_ready(path: str) -> tuple[bytes, str]:
+    """An issuer's image as printed: flattened on the page's white (a PNG with transparency
+    would be split into colour and mask, and both compressed again, in every PDF) and reduced to
+    300 dpi at its printed size; a JPEG without transparency is kept as it is (copied into the
+    PDF as is)."""
+    from PIL import Image
+
+    data = Path(path).read_bytes()
+    with Image.open(io.BytesIO(data)) as image:
+        if image.format == "JPEG" and image.width <= IMAGE_MAX_PIXELS[0]:
+            return data, "image/jpeg"
+        image.thumbnail(IMAGE_MAX_PIXELS)
+        rgba = image.convert("RGBA")
+    flat = Image.new("RGB", rgba.size, (255, 255, 255))
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    buffer = io.BytesIO()
+    flat.save(buffer, format="PNG")
+    return buffer.getvalue(), "image/png"
+
+
+@lru_cache(maxsize=1)
+def _fetcher():
+    """WeasyPrint's URL fetcher, serving the issuer's frozen images print-ready."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class IssuerImages(URLFetcher):
+        def fetch(self, url, headers=None):
+            folder = str(Path(settings.MEDIA_ROOT)) + os.sep
+            path = url.removeprefix("file://")
+            if url.startswith("file://") and path.startswith(folder) and Path(path).is_file():
+                content, mime_type = _print_ready(path)
+                # Not a file: URL, or WeasyPrint would read the original file from disk.
+                return URLFetcherResponse(
+                    f"issuer-image:{path}", content, {"Content-Type": mime_type}
+                )
+            return super().fetch(url, headers)
+
+    return IssuerImages()
 
 
 def _layout(sheets: list[Sheet]):
     from weasyprint import HTML
 
     html = receipts_html(sheets)
-    return HTML(string=html, base_url=str(settings.BASE_DIR)).render(font_config=font_config())
+    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_fetcher())
+    return document.render(font_config=font_config(), stylesheets=[stylesheet()], cache=_IMAGES)
 
 
 def _split(document, sheets: list[Sheet]) -> dict[int, list]:

@@ -45,6 +45,8 @@ def line_problems(request: DonationRequest, lines: list[DonationLine] | None = N
     for line in lines:
         if line.amount is not None and line.date:
             totals[(line.donor_key, line.date.year)] += line.amount
+    if association.receipt_min_amount:
+        _add_receipted_gifts(totals, association.receipt_min_amount, request, lines)
 
     already = _already_receipted(lines)
     for line in lines:
@@ -84,6 +86,32 @@ def line_problems(request: DonationRequest, lines: list[DonationLine] | None = N
         elif line.pk in already:
             problems[line].append(f"Ce don a déjà fait l'objet du reçu {already[line.pk]}.")
     return dict(problems)
+
+
+def _add_receipted_gifts(
+    totals: dict[tuple, Decimal], minimum: Decimal, request: DonationRequest, lines: list
+) -> None:
+    """The minimum holds per donor and per civil year: a donor's gifts of the year already
+    receipted through other requests count towards it. Looked up only for the donors still
+    below it, narrowed to their names (no query when every donor reaches the minimum)."""
+    short = {key for key, total in totals.items() if total < minimum}
+    if not short:
+        return
+    below = [line for line in lines if line.date and (line.donor_key, line.date.year) in short]
+    years = {line.date.year for line in below}
+    others = DonationLine.objects.filter(
+        Q(receipt__cancelled_at__isnull=True) | Q(receipt__replaced_by__isnull=False),
+        receipt__isnull=False,
+        donor_index__in={line.compute_donor_index() for line in below},
+        date__gte=datetime.date(min(years), 1, 1),
+        date__lte=datetime.date(max(years), 12, 31),
+    ).exclude(pk__in=[line.pk for line in lines if line.pk])
+    if request.pk:
+        others = others.exclude(request_id=request.pk)
+    for other in others:
+        key = (other.donor_key, other.date.year)
+        if key in short:
+            totals[key] += other.amount
 
 
 def _euros(value) -> str:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.admin.sites import site
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.test import RequestFactory
 from django.urls import reverse
@@ -15,7 +16,12 @@ from pypdf import PdfReader
 from finances import services
 from finances.models import DonationLine, DonationRequest, Receipt
 from tests.accounts.factories import UserFactory
-from tests.finances.factories import DonationLineFactory, DonationRequestFactory, submitted_request
+from tests.finances.factories import (
+    DonationLineFactory,
+    DonationRequestFactory,
+    ReceiptFactory,
+    submitted_request,
+)
 
 
 @pytest.fixture
@@ -181,3 +187,19 @@ def test_a_summary_receipt_prints_the_gifts_frozen_at_issue(
         text = " ".join(PdfReader(io.BytesIO(handle.read())).pages[0].extract_text().split())
     assert "*** 600,00 € ***" in text
     assert all(f"{amount},00 €" in text for amount in ["100", "200", "300"])
+
+
+# --- Bulk writes --------------------------------------------------------------------------
+
+
+def test_bulk_writes_cannot_change_an_issued_receipt(association):
+    receipt = ReceiptFactory()
+    with pytest.raises(ValidationError):
+        Receipt.objects.filter(pk=receipt.pk).update(amount=Decimal("1"))
+    receipt.last_name = "Autre"
+    with pytest.raises(ValidationError):
+        Receipt.objects.bulk_update([receipt], ["last_name"])
+    with pytest.raises(ValidationError):
+        Receipt.objects.filter(pk=receipt.pk).delete()
+    Receipt.objects.filter(pk=receipt.pk).update(email_error="ok")  # not an issued field
+    assert Receipt.objects.get(pk=receipt.pk).amount == Decimal("150.00")

@@ -7,13 +7,15 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 from pypdf import PdfReader
 
 from finances import services
 from finances.imports import gift_from_record
-from finances.models import Receipt
+from finances.models import ISSUED_FIELDS, Receipt
 from finances.registers import Declaration, Period, declaration, declarations
 from occe.core.forms import AssociationForm
 from occe.core.models import Association
@@ -348,3 +350,71 @@ def test_import_reads_the_legal_form(world, association, login):
     )
     (gift,), errors = read_request_file(data)
     assert not errors and gift["legal_form"] == "SAS" and gift["donor_type"] == "entreprise"
+
+
+# --- Issue: SIREN/RNA, frozen issuer, year prefix -----------------------------------------
+
+
+def test_receipts_need_the_associations_siren_or_rna(association, secretary):
+    association.siren = association.rna = ""
+    association.save()
+    request = submitted_request(lines=1)
+    with pytest.raises(services.WorkflowError, match="renseignez le SIREN ou le RNA"):
+        services.validate(request.pk, secretary)
+    assert not Receipt.objects.exists()
+
+
+def png(colour) -> ContentFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), colour).save(buffer, "PNG")
+    return ContentFile(buffer.getvalue(), name="image.png")
+
+
+def test_a_receipt_keeps_the_issuer_it_was_issued_with(
+    association, secretary, django_capture_on_commit_callbacks
+):
+    association.signature.save("signature.png", png("blue"))
+    request = submitted_request(lines=1)
+    (receipt,) = validate(request, secretary, django_capture_on_commit_callbacks)
+    frozen = receipt.issuer["signature"]
+    assert frozen.startswith("private/finances/") and frozen != association.signature.name
+
+    association.signatory_name = "Nouveau Président"
+    association.name = "Autre association"
+    association.address = "1 place Neuve"
+    association.signature.delete()
+    association.save()
+    request.cooperative.name = "École renommée"
+    request.cooperative.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel(receipt.pk, secretary, "Erreur")
+
+    text = pdf_text(receipt)
+    assert "ANNULÉ" in text
+    assert "Marie Dupont" in text and "Nouveau Président" not in text
+    assert "10 rue de Paris" in text and "1 place Neuve" not in text
+    assert "École renommée" not in text
+    receipt.refresh_from_db()
+    with receipt.cancelled_pdf.open("rb") as handle:
+        assert b"/Image" in handle.read()  # the frozen signature, though the setting is gone
+    receipt.issuer = {**receipt.issuer, "signatory_name": "Autre"}
+    with pytest.raises(ValidationError):
+        receipt.save()
+    assert "issuer" in ISSUED_FIELDS
+
+
+def test_the_prefix_of_the_first_issue_holds_for_the_whole_year(
+    association, secretary, django_capture_on_commit_callbacks
+):
+    association.receipt_number_prefix = "92-"
+    association.save()
+    (first,) = validate(submitted_request(lines=1), secretary, django_capture_on_commit_callbacks)
+    association.receipt_number_prefix = "OCCE-"
+    association.save()
+    (second,) = validate(submitted_request(lines=1), secretary, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        replacement = services.replace(first.pk, secretary, "Erreur")
+    year = timezone.localdate().year
+    assert first.number == f"92-{year}-000001"
+    assert second.number == f"92-{year}-000002"
+    assert replacement.number == f"92-{year}-000003"

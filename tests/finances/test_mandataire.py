@@ -15,10 +15,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from finances import services
-from finances.forms import LineForm
+from finances.forms import LINE_FIELDS, LineForm, RequestForm
 from finances.models import MAX_GIFT_AMOUNT, MAX_LINES, DonationLine, DonationRequest
 from tests.finances.factories import DonationLineFactory, DonationRequestFactory
-from tests.finances.test_views import line_data
+from tests.finances.test_views import html, line_data
 
 
 @pytest.fixture
@@ -283,3 +283,68 @@ def test_request_numbers_print_without_a_thousands_separator(world, association,
     listing = client.get(reverse("finances:request_list")).content.decode()
     for content in (detail, listing):
         assert "n° 1037" in content and "1\u00a0037" not in content
+
+
+# --- History of a request, certification by the mandataire only ---------------------------
+
+
+def test_who_did_what_is_kept_and_shown_to_staff(
+    world, association, login, django_capture_on_commit_callbacks
+):
+    request = DonationRequestFactory(
+        cooperative=world.own_coop, created_by=world.users["mandataire"]
+    )
+    line = DonationLineFactory(request=request)
+    mandataire = login(world.users["mandataire"])
+    data = {
+        "demande-group_by_donor": "",
+        "demande-email_donors": "",
+        "demande-certified": "on",
+        "lignes-TOTAL_FORMS": "1",
+        "lignes-INITIAL_FORMS": "1",
+        "lignes-0-id": line.pk,
+        **{
+            f"lignes-0-{name}": (
+                getattr(line, name).isoformat() if name == "date" else getattr(line, name)
+            )
+            for name in LINE_FIELDS
+            if name != "request"  # added to the list by the inline formset
+        },
+        "lignes-0-amount": "175.00",
+        "soumettre": "1",
+    }
+    mandataire.post(reverse("finances:request_edit", args=[request.pk]), data)
+    request.refresh_from_db()
+    assert request.status == "submitted"
+    assert request.submitted_by == world.users["mandataire"]
+    changed = DonationLine.history.filter(id=line.pk).order_by("-history_date").first()
+    assert changed.amount == Decimal("175.00")
+    assert changed.history_user == world.users["mandataire"]
+    submitted = request.history.order_by("-history_date").first()
+    assert submitted.status == "submitted" and submitted.history_user == world.users["mandataire"]
+
+    detail = reverse("finances:request_detail", args=[request.pk])
+    page = html(login(world.users["animation"]).get(detail))
+    assert "Historique de la demande" in page
+    assert "montant : « 150,00 » → « 175,00 »" in page
+    assert "Historique de la demande" not in html(login(world.users["mandataire"]).get(detail))
+
+
+def test_staff_editing_a_draft_never_certify_for_the_mandataire(world, association, login):
+    request = DonationRequestFactory(
+        cooperative=world.own_coop, created_by=world.users["mandataire"], certified=False
+    )
+    staff = login(world.users["secretariat"])
+    url = reverse("finances:request_edit", args=[request.pk])
+    assert "certified" not in staff.get(url).context["form"].fields
+    staff.post(
+        url,
+        {
+            "demande-certified": "on",
+            "lignes-TOTAL_FORMS": "0",
+            "lignes-INITIAL_FORMS": "0",
+        },
+    )
+    request.refresh_from_db()
+    assert not request.certified
+    assert "certified" in RequestForm(can_certify=True).fields

@@ -9,16 +9,28 @@ import pytest
 from django.contrib.admin.sites import site
 from django.core.exceptions import ValidationError
 from django.db import connection, connections
+from django.db.models.signals import post_init
 from django.test import RequestFactory
+from django.utils import timezone
 from pypdf import PdfReader
 
 from finances import services, tasks
-from finances.models import DonationRequest, Receipt, ReceiptCounter, RenderJob
+from finances.forms import LINE_FIELDS
+from finances.models import (
+    DONOR_FIELDS,
+    ISSUED_FIELDS,
+    DonationLine,
+    DonationRequest,
+    Receipt,
+    ReceiptCounter,
+    RenderJob,
+)
 from finances.registers import Period, figures, numbering_check
 from tests.accounts.factories import UserFactory
 from tests.finances.factories import (
     DonationLineFactory,
     DonationRequestFactory,
+    ReceiptFactory,
     recent,
     submitted_request,
 )
@@ -404,3 +416,119 @@ def test_a_batch_is_laid_out_once_and_split_per_receipt(
             reader = PdfReader(io.BytesIO(handle.read()))
         assert len(reader.pages) == 1
         assert receipt.number in reader.pages[0].extract_text()
+
+
+# --- The minimum per donor and per civil year -------------------------------------------------
+
+
+def minimum_problems(request) -> dict:
+    return {
+        line: [m for m in messages if "inférieurs au minimum" in m]
+        for line, messages in services.line_problems(request).items()
+        if any("inférieurs au minimum" in m for m in messages)
+    }
+
+
+@pytest.fixture
+def minimum(association):
+    association.receipt_min_amount = Decimal("50")
+    association.save()
+    return association
+
+
+def test_gifts_each_below_the_minimum_count_together_for_their_donor(
+    minimum, secretary, django_capture_on_commit_callbacks
+):
+    request = DonationRequestFactory(submitted=True)
+    donor = {"request": request, "last_name": "Roux", "first_name": "Paul"}
+    first = DonationLineFactory(amount=Decimal("30"), date=recent(40), **donor)
+    second = DonationLineFactory(amount=Decimal("30"), date=recent(20), **donor)
+    if first.date.year != second.date.year:
+        second.date = first.date
+        second.save()
+
+    assert minimum_problems(request) == {}
+    receipts = validate(request, secretary, django_capture_on_commit_callbacks)
+    assert sorted(r.amount for r in receipts) == [Decimal("30"), Decimal("30")]
+
+
+def test_gifts_below_the_minimum_in_total_are_refused(minimum):
+    request = DonationRequestFactory()
+    donor = {"request": request, "last_name": "Roux", "first_name": "Paul"}
+    small = [DonationLineFactory(amount=Decimal("20"), **donor) for _ in range(2)]
+    # The same amounts from two different donors do not add up either.
+    others = [DonationLineFactory(request=request, amount=Decimal("30")) for _ in range(2)]
+    at_minimum = DonationLineFactory(request=request, amount=Decimal("50"))
+
+    problems = minimum_problems(request)
+
+    assert set(problems) == {*small, *others}
+    assert at_minimum not in problems
+    with pytest.raises(services.WorkflowError, match="lignes sont à corriger"):
+        services.submit(request, request.created_by)
+
+
+def test_the_minimum_is_per_civil_year(minimum):
+    today = datetime.date.today()
+    request = DonationRequestFactory()
+    donor = {"request": request, "last_name": "Roux", "first_name": "Paul"}
+    december = DonationLineFactory(
+        amount=Decimal("30"), date=datetime.date(today.year - 1, 12, 31), **donor
+    )
+    january = DonationLineFactory(
+        amount=Decimal("30"), date=datetime.date(today.year, 1, 1), **donor
+    )
+    assert set(minimum_problems(request)) == {december, january}
+
+
+def test_gifts_of_the_year_already_receipted_count_towards_the_minimum(minimum, secretary):
+    donor = {"last_name": "Roux", "first_name": "Paul", "date": recent(1)}
+    earlier = ReceiptFactory(amount=Decimal("60"), issued_by=secretary, **donor)
+    request = DonationRequestFactory()
+    late = DonationLineFactory(request=request, amount=Decimal("20"), **donor)
+    assert late not in minimum_problems(request)
+    # A cancelled receipt (not replaced) no longer counts.
+    services.cancel(earlier.pk, secretary, "Erreur de saisie")
+    assert minimum_problems(request)[late]
+
+
+# --- Donor fields, duplicates, unusual amounts --------------------------------------------
+
+
+def test_one_list_of_donor_fields():
+    assert LINE_FIELDS[: len(DONOR_FIELDS)] == DONOR_FIELDS
+    assert set(DONOR_FIELDS) <= set(ISSUED_FIELDS)
+
+
+def test_duplicate_search_loads_only_the_same_donors_lines(association):
+    day = timezone.localdate() - datetime.timedelta(days=10)
+    other = DonationRequestFactory(submitted=True)
+    DonationLine.objects.bulk_create(
+        DonationLineFactory.build(request=other, last_name=f"Autre{i}", date=day, position=i)
+        for i in range(200)
+    )
+    DonationLineFactory(request=other, last_name="Durand", date=day)
+    request = DonationRequestFactory(submitted=True)
+    line = DonationLineFactory(request=request, last_name="Durand", date=day)
+    loaded = []
+
+    def count(sender, instance, **kwargs):
+        loaded.append(instance)
+
+    post_init.connect(count, sender=DonationLine)
+    try:
+        warnings = services.staff_warnings(request, [line])
+        services.line_problems(request, [line])
+    finally:
+        post_init.disconnect(count, sender=DonationLine)
+    assert warnings[line] == [f"Même don dans la demande n° {other.pk}."]
+    assert len(loaded) <= 2
+
+
+def test_the_unusual_amount_is_the_associations_setting(association):
+    association.receipt_unusual_amount = Decimal("100")
+    association.save()
+    request = submitted_request(lines=1)
+    (line,) = request.lines.all()
+    (warning,) = services.staff_warnings(request, [line])[line]
+    assert warning.replace("\xa0", " ") == "Montant inhabituel (≥ 100,00 €)."

@@ -1,16 +1,24 @@
 """The pages of the receipts, driven as each persona would."""
 
+import datetime
 import io
 import zipfile
 from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.http import FileResponse
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook
 
 from finances.models import Channel, DonationLine, DonationRequest, Receipt, TrousseMapping
-from tests.finances.factories import DonationLineFactory, DonationRequestFactory, recent
+from tests.finances.factories import (
+    DonationLineFactory,
+    DonationRequestFactory,
+    ReceiptFactory,
+    recent,
+)
 
 
 @pytest.fixture
@@ -35,6 +43,10 @@ def other_request(world, association):
 def validate(client, request, capture):
     with capture(execute=True):
         return client.post(reverse("finances:request_validate", args=[request.pk]))
+
+
+def html(response) -> str:
+    return response.content.decode().replace("&#x27;", "'").replace("&quot;", '"')
 
 
 def line_data(prefix, index, **values):
@@ -432,3 +444,58 @@ def test_lines_keep_their_order(world, association):
         "A",
         "C",
     ]
+
+
+# --- Pages: PDF not ready, zip, registers, long requests ----------------------------------
+
+
+def test_a_pdf_not_ready_sends_back_to_the_request_with_a_message(world, association, login):
+    receipt = ReceiptFactory(request__cooperative=world.own_coop)  # no PDF yet
+    request = receipt.request
+    client = login(world.users["mandataire"])
+    detail = reverse("finances:request_detail", args=[request.pk])
+    for url in [
+        reverse("finances:receipt_pdf", args=[receipt.pk]),
+        reverse("finances:request_zip", args=[request.pk]),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 302 and response.url == detail
+        assert "en cours de production" in html(client.get(detail))
+
+
+def test_the_zip_is_streamed_from_a_file(world, association, login):
+    request = ReceiptFactory(gifts=2, rendered=True, request__cooperative=world.own_coop).request
+    response = login(world.users["mandataire"]).get(
+        reverse("finances:request_zip", args=[request.pk])
+    )
+    assert isinstance(response, FileResponse)
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert len(archive.namelist()) == 2
+    assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
+
+
+@pytest.mark.parametrize("year", ["9999", "1000", "-5"])
+def test_registers_refuse_an_absurd_year_without_error(world, login, year):
+    response = login(world.users["secretariat"]).get(
+        reverse("finances:registers"), {"period": "civile", "year": year}
+    )
+    assert response.status_code == 200
+
+
+def test_a_long_request_is_paginated_with_messages_on_their_lines(world, association, login):
+    request = DonationRequestFactory(cooperative=world.own_coop, submitted=True)
+    DonationLine.objects.bulk_create(
+        DonationLineFactory.build(request=request, position=i) for i in range(150)
+    )
+    last = request.lines.order_by("position").last()
+    last.date = timezone.localdate() + datetime.timedelta(days=3)
+    last.save()
+    client = login(world.users["secretariat"])
+    url = reverse("finances:request_detail", args=[request.pk])
+    first_page = client.get(url)
+    assert len(first_page.context["lines"]) == 100
+    assert "150 dons" in html(first_page)
+    assert "dans le futur" not in html(first_page)
+    second = client.get(url, {"page": 2})
+    assert len(second.context["lines"]) == 50
+    assert "La date du don est dans le futur." in html(second)

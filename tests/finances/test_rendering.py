@@ -1,0 +1,49 @@
+"""The receipts' rendering cost: the static style parsed once, the issuer's images served
+print-ready (flattened, at print resolution, decoded once per process), and the bench's plain
+one-page reference document."""
+
+import io
+
+from django.core.files.base import ContentFile
+from PIL import Image
+from pypdf import PdfReader
+
+from finances import benchmarks, rendering
+from tests.finances.factories import ReceiptFactory
+
+
+def test_the_reference_document_is_one_plain_page():
+    assert len(PdfReader(io.BytesIO(benchmarks.reference_page_pdf())).pages) == 1
+    rows = []
+    reference = benchmarks.report_reference_page(lambda *row: rows.append(row), 0.05, samples=1)
+    ((measure, value, baseline),) = rows
+    assert "document de référence" in measure and value.endswith("ms/document")
+    assert f"{0.05 / reference:.2f}×".replace(".", ",") in baseline
+
+
+def test_the_static_style_is_parsed_once():
+    assert rendering.stylesheet() is rendering.stylesheet()
+
+
+def png(size, mode="RGBA") -> ContentFile:
+    buffer = io.BytesIO()
+    Image.new(mode, size, (0, 84, 159, 128) if mode == "RGBA" else (0, 84, 159)).save(buffer, "PNG")
+    return ContentFile(buffer.getvalue(), name="image.png")
+
+
+def test_issuer_images_are_printed_flattened_at_print_resolution(association):
+    association.logo.save("logo.png", png((3000, 1000)))  # a scan far above 300 dpi
+    association.signature.save("signature.png", png((300, 110)))
+    receipt = ReceiptFactory(rendered=True)
+    receipt.refresh_from_db()
+    with receipt.pdf.open("rb") as handle:
+        page = PdfReader(io.BytesIO(handle.read())).pages[0]
+    images = [obj.get_object() for obj in page["/Resources"]["/XObject"].values()]
+    assert len(images) == 2
+    assert all("/SMask" not in image for image in images)  # no alpha mask to encode
+    assert max(image["/Width"] for image in images) <= rendering.IMAGE_MAX_PIXELS[0]
+    # Half-transparent blue on white: the page's colours, as before.
+    data = images[0].decode_as_image() if hasattr(images[0], "decode_as_image") else None
+    if data is not None:
+        red, green, blue = data.convert("RGB").getpixel((1, 1))
+        assert red > 100 and blue > 180
