@@ -25,7 +25,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py demo_data --scale $(SCALE) --seed 1 --if-empty
+	$(PY) manage.py demo_data --scale $(SCALE) --seed 1 --if-empty --force
 
 # The application as a user gets it (DEBUG off: French error pages, static files served by
 # WhiteNoise) on SQLite; without CELERY_BROKER_URL, background tasks run in-process.
@@ -52,7 +52,7 @@ beat: install
 	$(BIN)/celery -A occe beat --loglevel=INFO
 
 bench: migrate
-	$(PY) manage.py bench
+	$(PY) -m tests.bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -25,6 +25,8 @@ MAX_ADULTS = 1_000
 # Any part of a fee, and any single payment: 5 000 pupils at the highest rate the association
 # may set (2 × MAX_RATE per pupil) stays within it; a real coop owes a few hundred euros.
 MAX_FEE = Decimal("100000.00")
+# Comparing sums of amounts, kept in cents, to half a cent (see AffiliationQuerySet.unpaid).
+HALF_CENT = models.Value(Decimal("0.005"), output_field=models.DecimalField())
 
 
 def count_validators(maximum: int, what: str) -> list:
@@ -397,7 +399,11 @@ class AffiliationQuerySet(models.QuerySet):
             self.of_year(year)
             .validated()
             .with_paid()
-            .filter(paid_total__lt=F("fee_pupils") + F("fee_adults") + F("fee_insurance"))
+            # Half a cent below: SQLite adds decimals as floats (700.1 + 50.2 + 20.1 is a hair
+            # above 770.4), which made some coops paid in full look unpaid. Amounts are in cents.
+            .filter(
+                paid_total__lt=F("fee_pupils") + F("fee_adults") + F("fee_insurance") - HALF_CENT
+            )
         )
 
     def totals(self) -> dict:
