@@ -42,6 +42,7 @@ test: check-system
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Same commands as docker-compose.yml's worker and beat services.
@@ -57,6 +58,7 @@ bench: migrate
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
 
 format: install
 	$(BIN)/ruff check --fix .
