@@ -23,8 +23,8 @@ from django.test.utils import override_settings
 from cooperatives.demo import generate
 from occe.core import demo
 
-# One module per app in this package, each with `run(report)`.
-APPS = ["cooperatives", "finances"]
+# One module per app in this package (tests/bench/<name>.py), each with `run(report)`.
+APPS = ["cooperatives", "finances", "reports"]
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 
