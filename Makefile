@@ -32,7 +32,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py demo_data --scale $(SCALE) --seed 1 --if-empty
+	$(PY) manage.py demo_data --scale $(SCALE) --seed 1 --if-empty --force
 
 # The application as a user gets it (DEBUG off: French error pages, static files served by
 # WhiteNoise) on SQLite; without CELERY_BROKER_URL, background tasks run in-process.
@@ -49,6 +49,7 @@ test: check-system $(AXE)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Same commands as docker-compose.yml's worker and beat services.
@@ -59,11 +60,12 @@ beat: install
 	$(BIN)/celery -A occe beat --loglevel=INFO
 
 bench: migrate
-	$(PY) manage.py bench
+	$(PY) -m tests.bench $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/djlint templates --lint
 
 format: install
 	$(BIN)/ruff check --fix .

@@ -25,6 +25,8 @@ MAX_ADULTS = 1_000
 # Any part of a fee, and any single payment: 5 000 pupils at the highest rate the association
 # may set (2 × MAX_RATE per pupil) stays within it; a real coop owes a few hundred euros.
 MAX_FEE = Decimal("100000.00")
+# Comparing sums of amounts, kept in cents, to half a cent (see AffiliationQuerySet.unpaid).
+HALF_CENT = models.Value(Decimal("0.005"), output_field=models.DecimalField())
 
 
 def count_validators(maximum: int, what: str) -> list:
@@ -98,6 +100,13 @@ class CooperativeQuerySet(models.QuerySet):
                 pk__in=Mandate.objects.current().filter(user=user).values("cooperative")
             )
         return self.none()
+
+    def editable_by(self, user) -> "CooperativeQuerySet":
+        """The cooperatives a user may change (their record, mandates, strike-off): the
+        secretariat's. Mirrors `Cooperative.can_be_edited_by`."""
+        if not user.is_authenticated or not user.is_secretariat:
+            return self.none()
+        return self
 
     def active(self) -> "CooperativeQuerySet":
         """Not struck off. Struck-off coops are counted apart in every figure."""
@@ -250,8 +259,13 @@ class Cooperative(models.Model):
         self.struck_off_reason = ""
         self.save(update_fields=["status", "struck_off_on", "struck_off_reason"])
 
-    def is_mandataire(self, user) -> bool:
+    def has_mandataire(self, user) -> bool:
+        """Whether `user` holds a current mandate of this coop (`User.is_mandataire` is the role)."""
         return Mandate.objects.current().filter(cooperative=self, user=user).exists()
+
+    # Who may do what (the views ask these; the templates show the buttons from them).
+    def can_be_edited_by(self, user) -> bool:
+        return user.is_authenticated and user.is_secretariat
 
 
 class TeacherSchool(models.Model):
@@ -361,6 +375,18 @@ class AffiliationQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(cooperative__in=Cooperative.objects.visible_to(user))
 
+    def editable_by(self, user) -> "AffiliationQuerySet":
+        """Mirrors `Affiliation.can_be_edited_by`: the secretariat's until validation, a
+        mandataire's own drafts."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.is_secretariat:
+            return self.exclude(status=Affiliation.Status.VALIDATED)
+        if user.is_mandataire:
+            own = Mandate.objects.current().filter(user=user).values("cooperative")
+            return self.filter(status=Affiliation.Status.DRAFT, cooperative__in=own)
+        return self.none()
+
     def of_year(self, year: SchoolYear) -> "AffiliationQuerySet":
         return self.filter(school_year=year)
 
@@ -397,7 +423,11 @@ class AffiliationQuerySet(models.QuerySet):
             self.of_year(year)
             .validated()
             .with_paid()
-            .filter(paid_total__lt=F("fee_pupils") + F("fee_adults") + F("fee_insurance"))
+            # Half a cent below: SQLite adds decimals as floats (700.1 + 50.2 + 20.1 is a hair
+            # above 770.4), which made some coops paid in full look unpaid. Amounts are in cents.
+            .filter(
+                paid_total__lt=F("fee_pupils") + F("fee_adults") + F("fee_insurance") - HALF_CENT
+            )
         )
 
     def totals(self) -> dict:
@@ -537,27 +567,35 @@ class Affiliation(models.Model):
     # Who may do what (the views ask these, the templates show the buttons from them).
     def can_be_edited_by(self, user) -> bool:
         """The secretariat corrects until validation; the mandataire only while it is a draft."""
-        if user.is_secretariat:
+        if self.can_be_managed_by(user):
             return self.is_editable
         return self.can_be_submitted_by(user)
 
     def can_be_submitted_by(self, user) -> bool:
-        return self.is_draft and user.is_mandataire and self.cooperative.is_mandataire(user)
+        return self.is_draft and self.can_be_declared_by(user)
+
+    def can_be_declared_by(self, user) -> bool:
+        """The coop's mandataires declare its figures and submit them (whatever the status)."""
+        return user.is_mandataire and self.cooperative.has_mandataire(user)
+
+    def can_be_managed_by(self, user) -> bool:
+        """The secretariat validates, reopens and records the payments (whatever the status)."""
+        return user.is_secretariat
 
     def can_be_validated_by(self, user) -> bool:
-        return user.is_secretariat and self.is_editable
+        return self.can_be_managed_by(user) and self.is_editable
 
     def can_be_reopened_by(self, user) -> bool:
         """Back to draft (submitted or validated), unless payments were made on its fee."""
         return (
-            user.is_secretariat
+            self.can_be_managed_by(user)
             and self.pk is not None
             and not self.is_draft
             and not self.payments.valid().exists()
         )
 
     def can_record_payment(self, user) -> bool:
-        return user.is_secretariat and self.is_validated and self.amount_due > 0
+        return self.can_be_managed_by(user) and self.is_validated and self.amount_due > 0
 
     def compute_fee(self, association: Association | None = None) -> None:
         a = association or Association.get()

@@ -9,7 +9,7 @@ MENU = [
     MenuItem(
         "Reçus fiscaux",
         "finances:request_list",
-        rules.sees_cooperatives,
+        rules.sees_receipts,
         group="Finances",
         order=10,
     ),

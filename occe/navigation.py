@@ -5,7 +5,9 @@ know nothing of each other. An app contributes by defining, in `<app>/navigation
 
 - `MENU`: a list of `MenuItem`, each with the role predicate that shows it;
 - optionally `home_cards(request) -> list[HomeCard]`: the counts of work waiting for this user,
-  each a link to the list it counts (one definition of the count, shared with that list).
+  each a link to the list it counts (one definition of the count, shared with that list);
+- optionally `home_context(request) -> dict`: what the home page (templates/home.html) shows
+  beyond the cards, such as a mandataire's cooperatives.
 
 Menu items are grouped (one dropdown per group in the header); a group with a single visible item
 is a plain link.
@@ -107,6 +109,15 @@ def home_cards(request) -> list[HomeCard]:
         if contribute is not None:
             cards.extend(contribute(request))
     return sorted(cards, key=lambda card: card.order)
+
+
+def home_context(request) -> dict:
+    context = {}
+    for module in navigation_modules():
+        contribute = getattr(module, "home_context", None)
+        if contribute is not None:
+            context.update(contribute(request))
+    return context
 
 
 def navigation(request) -> dict:

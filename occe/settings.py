@@ -4,6 +4,7 @@ DJANGO_ENV=production switches on the hardened settings checked by `manage.py ch
 """
 
 import os
+import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -58,9 +59,14 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY doit être défini en production.")
-    # Outside production, a key generated on first start and kept in an ignored file, so that
-    # sessions survive restarts and no key is shared between installations.
-    SECRET_KEY = secret_key_from_file(BASE_DIR / ".secret_key")
+    if os.environ.get("PYTEST_VERSION"):
+        # Under pytest (which sets PYTEST_VERSION, inherited by the processes a test starts):
+        # a key for tests only, so the suite writes no file into the working tree.
+        SECRET_KEY = "tests-only-not-secret-" + "x" * 40
+    else:
+        # Outside production, a key generated on first start and kept in an ignored file, so
+        # that sessions survive restarts and no key is shared between installations.
+        SECRET_KEY = secret_key_from_file(BASE_DIR / ".secret_key")
 
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,localhost,[::1],testserver"
@@ -147,8 +153,11 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file (not in-memory) test database, so a real Celery worker process can share it;
-    # one per process so that two test runs never share it.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"test-db-{os.getpid()}.sqlite3")}
+    # one per process so that two test runs never share it; in the temporary directory, so the
+    # suite writes nothing into the working tree.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"occe-test-db-{os.getpid()}.sqlite3")
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -6,14 +6,14 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
+from occe import views
 from occe.accounts import views as accounts_views
-from occe.core import views as core_views
 
 # The admin's own login would skip the second factor and the rate limits: it sends to allauth's.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", views.home, name="home"),
     # Before allauth's: the address page is read-only (the secretariat changes addresses).
     path("accounts/email/", accounts_views.email, name="account_email"),
     path("accounts/", include("allauth.urls")),

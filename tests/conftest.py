@@ -248,7 +248,7 @@ def celery_worker_factory(transactional_db, settings, tmp_path):
     import redis
 
     from occe.celery import app
-    from occe.core.workers import database_url, worker_command
+    from tests.bench.workers import database_url, worker_command
 
     broker = BROKER_URL
     try:

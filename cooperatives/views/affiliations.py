@@ -29,21 +29,25 @@ def get_year(label) -> SchoolYear:
     return year
 
 
-def _affiliation(request, pk, year) -> Affiliation:
-    """The coop's affiliation of the year, or a new unsaved one (not started yet)."""
+def get_affiliation(request, pk, year, *, started=False) -> Affiliation:
+    """Read: the coop's affiliation of the year, or a new unsaved one (not started yet; a 404
+    instead when `started`). A 404 outside the user's scope."""
     cooperative = get_cooperative(request, pk)
     school_year = get_year(year)
     affiliation = Affiliation.objects.filter(
         cooperative=cooperative, school_year=school_year
     ).first() or Affiliation(cooperative=cooperative, school_year=school_year)
+    if started and affiliation.pk is None:
+        raise Http404
     affiliation.cooperative, affiliation.school_year = cooperative, school_year
     return affiliation
 
 
-def _existing(request, pk, year) -> Affiliation:
-    affiliation = _affiliation(request, pk, year)
-    if affiliation.pk is None:
-        raise Http404
+def get_rw_affiliation(request, pk, year, *, started=False) -> Affiliation:
+    """Read-write, the secretariat's side (validate, reopen, payments): a 403 for the others.
+    The mandataire's side asks `can_be_edited_by` / `can_be_declared_by`."""
+    affiliation = get_affiliation(request, pk, year, started=started)
+    require(affiliation.can_be_managed_by(request.user))
     return affiliation
 
 
@@ -112,7 +116,7 @@ def _fee_preview(request, affiliation) -> HttpResponse:
 
 @sees_cooperatives
 def affiliation_edit(request, pk, year):
-    affiliation = _affiliation(request, pk, year)
+    affiliation = get_affiliation(request, pk, year)
     if request.method == "GET" and request.htmx:
         return _fee_preview(request, affiliation)
     if request.method == "POST":
@@ -132,9 +136,8 @@ def affiliation_edit(request, pk, year):
 @sees_cooperatives
 def affiliation_submit(request, pk, year):
     """ "Enregistrer et soumettre": the figures typed and the engagement, in one form."""
-    affiliation = _affiliation(request, pk, year)
-    cooperative = affiliation.cooperative
-    require(request.user.is_mandataire and cooperative.is_mandataire(request.user))
+    affiliation = get_affiliation(request, pk, year)
+    require(affiliation.can_be_declared_by(request.user))
     if not affiliation.is_draft:
         messages.info(request, "Cette affiliation a déjà été soumise.")
         return _back(affiliation)
@@ -152,8 +155,7 @@ def affiliation_submit(request, pk, year):
 def affiliation_validate(request, pk, year):
     """ "Enregistrer et valider" (secretariat): the figures on screen are the ones validated
     (also for a coop that sent them on paper, whose affiliation was not started)."""
-    affiliation = _affiliation(request, pk, year)
-    require(request.user.is_secretariat)
+    affiliation = get_rw_affiliation(request, pk, year)
     if affiliation.is_validated:
         messages.info(request, "Cette affiliation était déjà validée.")
         return _back(affiliation)
@@ -173,8 +175,7 @@ def affiliation_validate(request, pk, year):
 @require_POST
 @sees_cooperatives
 def affiliation_reopen(request, pk, year):
-    affiliation = _existing(request, pk, year)
-    require(request.user.is_secretariat)
+    affiliation = get_rw_affiliation(request, pk, year, started=True)
     try:
         affiliation.reopen()
     except ValidationError as error:
@@ -188,7 +189,7 @@ def affiliation_reopen(request, pk, year):
 
 @sees_cooperatives
 def affiliation_attestation(request, pk, year):
-    affiliation = _existing(request, pk, year)
+    affiliation = get_affiliation(request, pk, year, started=True)
     cooperative = affiliation.cooperative
     if not affiliation.is_validated:
         messages.info(request, "L'attestation sera disponible une fois l'affiliation validée.")
@@ -209,8 +210,7 @@ def affiliation_attestation(request, pk, year):
 @require_POST
 @sees_cooperatives
 def payment_create(request, pk, year):
-    affiliation = _existing(request, pk, year)
-    require(request.user.is_secretariat)
+    affiliation = get_rw_affiliation(request, pk, year, started=True)
     if not affiliation.can_record_payment(request.user):
         messages.info(request, "Aucun paiement à enregistrer : la cotisation est réglée.")
         return _back(affiliation)
@@ -228,8 +228,7 @@ def payment_create(request, pk, year):
 
 @sees_cooperatives
 def payment_cancel(request, pk, year, payment_pk):
-    affiliation = _existing(request, pk, year)
-    require(request.user.is_secretariat)
+    affiliation = get_rw_affiliation(request, pk, year, started=True)
     payment = get_object_or_404(affiliation.payments.valid(), pk=payment_pk)
     form = CancelPaymentForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

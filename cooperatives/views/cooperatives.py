@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from occe.accounts import rules
 from occe.accounts.access import require, role_required, secretariat_only, staff_only
 from occe.core.history import history_events, newest_first
 from occe.core.models import SchoolYear, year_from_request
@@ -23,12 +24,20 @@ from ..forms import (
 from ..models import Affiliation, Cooperative, FeePayment, Mandate
 from ..services import AppointmentRefused, appoint_mandataire
 
-sees_cooperatives = role_required(lambda user: user.sees_everything or user.is_mandataire)
+sees_cooperatives = role_required(rules.sees_cooperatives)
 PAGE_SIZE = 50
 
 
 def get_cooperative(request, pk) -> Cooperative:
+    """Read: a cooperative outside the user's scope is a 404."""
     return get_object_or_404(Cooperative.objects.visible_to(request.user), pk=pk)
+
+
+def get_rw_cooperative(request, pk) -> Cooperative:
+    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it."""
+    cooperative = get_cooperative(request, pk)
+    require(cooperative.can_be_edited_by(request.user))
+    return cooperative
 
 
 def filtered_cooperatives(request, year):
@@ -93,7 +102,7 @@ def cooperative_detail(request, pk):
         "coop": cooperative,
         "affiliations": cooperative.affiliations.select_related("school_year").with_paid(),
         "mandates": cooperative.mandates.select_related("user").order_by("-start_date"),
-        "can_edit": user.is_secretariat,
+        "can_edit": cooperative.can_be_edited_by(user),
         "year": year_from_request(request),
     }
     if user.sees_everything:
@@ -150,8 +159,7 @@ def cooperative_create(request):
 
 @sees_cooperatives
 def cooperative_edit(request, pk):
-    cooperative = get_cooperative(request, pk)
-    require(request.user.is_secretariat)
+    cooperative = get_rw_cooperative(request, pk)
     form = CooperativeForm(request.POST or None, instance=cooperative)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -166,8 +174,7 @@ def cooperative_edit(request, pk):
 
 @sees_cooperatives
 def cooperative_strike_off(request, pk):
-    cooperative = get_cooperative(request, pk)
-    require(request.user.is_secretariat)
+    cooperative = get_rw_cooperative(request, pk)
     form = StrikeOffForm(request.POST or None, initial={"date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         cooperative.strike_off(form.cleaned_data["date"], form.cleaned_data["reason"])
@@ -179,8 +186,7 @@ def cooperative_strike_off(request, pk):
 @require_POST
 @sees_cooperatives
 def cooperative_reinstate(request, pk):
-    cooperative = get_cooperative(request, pk)
-    require(request.user.is_secretariat)
+    cooperative = get_rw_cooperative(request, pk)
     cooperative.reinstate()
     messages.success(request, f"Coopérative {cooperative.number} réintégrée.")
     return redirect("cooperatives:detail", pk=cooperative.pk)
@@ -188,8 +194,7 @@ def cooperative_reinstate(request, pk):
 
 @sees_cooperatives
 def mandate_create(request, pk):
-    cooperative = get_cooperative(request, pk)
-    require(request.user.is_secretariat)
+    cooperative = get_rw_cooperative(request, pk)
     form = MandateForm(
         request.POST or None,
         cooperative=cooperative,
@@ -213,8 +218,7 @@ def mandate_create(request, pk):
 
 @sees_cooperatives
 def mandate_end(request, pk, mandate_pk):
-    cooperative = get_cooperative(request, pk)
-    require(request.user.is_secretariat)
+    cooperative = get_rw_cooperative(request, pk)
     mandate = get_object_or_404(cooperative.mandates.select_related("user"), pk=mandate_pk)
     form = EndMandateForm(request.POST or None, initial={"end_date": timezone.localdate()})
     if request.method == "POST" and form.is_valid():

@@ -251,14 +251,14 @@ class GrantApplication(models.Model):
         return (
             self.status == self.Status.DRAFT
             and user.is_mandataire
-            and self.cooperative.is_mandataire(user)
+            and self.cooperative.has_mandataire(user)
         )
 
     def report_is_editable_by(self, user) -> bool:
         return (
             self.status == self.Status.GRANTED
             and user.is_mandataire
-            and self.cooperative.is_mandataire(user)
+            and self.cooperative.has_mandataire(user)
         )
 
 

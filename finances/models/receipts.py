@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cooperatives.models import Cooperative
+from cooperatives.models import Cooperative, Mandate
 from occe.core.spreadsheets import normalize_header
 
 amount_field = {"max_digits": 12, "decimal_places": 2}
@@ -95,6 +95,17 @@ class DonationRequestQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DonationRequestQuerySet":
         return self.filter(cooperative__in=Cooperative.objects.visible_to(user))
 
+    def editable_by(self, user) -> "DonationRequestQuerySet":
+        """Mirrors `DonationRequest.can_be_edited_by`: drafts and requests to correct, of the
+        coops the user holds a mandate of (all of them for the secretariat)."""
+        if not user.is_authenticated:
+            return self.none()
+        editable = self.filter(status__in=DonationRequest.EDITABLE)
+        if user.is_secretariat:
+            return editable
+        own = Mandate.objects.current().filter(user=user).values("cooperative")
+        return editable.filter(cooperative__in=own)
+
     def status_counts(self) -> dict[str, int]:
         """{status: number of requests}, in one query (the list's tabs and the home cards)."""
         return dict(self.order_by().values_list("status").annotate(n=Count("pk")))
@@ -174,6 +185,22 @@ class DonationRequest(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
+
+    # Who may do what (the views ask these; the templates show the buttons from them).
+    def has_editor(self, user) -> bool:
+        """Who fills the request in and corrects it: the secretariat, the coop's mandataires."""
+        return user.is_secretariat or self.cooperative.has_mandataire(user)
+
+    def can_be_edited_by(self, user) -> bool:
+        return self.is_editable and self.has_editor(user)
+
+    def can_be_deleted_by(self, user) -> bool:
+        return self.status == self.Status.DRAFT and self.has_editor(user)
+
+    def can_be_decided_by(self, user) -> bool:
+        """Validated, sent back for correction or rejected by the secretariat (the services
+        refuse a decision the status does not allow, with the reason)."""
+        return user.is_secretariat
 
 
 class DonationLineQuerySet(models.QuerySet):
@@ -513,6 +540,10 @@ class Receipt(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.cancelled_at is not None
+
+    def can_be_managed_by(self, user) -> bool:
+        """Cancelled (or replaced) and sent again by e-mail by the secretariat only."""
+        return user.is_secretariat
 
     EMAIL_STUCK_AFTER = datetime.timedelta(hours=1)
 

@@ -33,10 +33,12 @@ from .errors import WorkflowError
 # --- Eligibility -----------------------------------------------------------------------------
 
 
-def line_problems(request: DonationRequest, lines: list[DonationLine] | None = None) -> dict:
+def line_problems(
+    donation_request: DonationRequest, lines: list[DonationLine] | None = None
+) -> dict:
     """{line: [French messages]} for every line that cannot be receipted as it is."""
     association = Association.get()
-    lines = list(request.lines.all()) if lines is None else lines
+    lines = list(donation_request.lines.all()) if lines is None else lines
     today = timezone.localdate()
     oldest = gift_age_limit(today, association.receipt_max_age_months)
     problems: dict[DonationLine, list[str]] = defaultdict(list)
@@ -46,7 +48,7 @@ def line_problems(request: DonationRequest, lines: list[DonationLine] | None = N
         if line.amount is not None and line.date:
             totals[(line.donor_key, line.date.year)] += line.amount
     if association.receipt_min_amount:
-        _add_receipted_gifts(totals, association.receipt_min_amount, request, lines)
+        _add_receipted_gifts(totals, association.receipt_min_amount, donation_request, lines)
 
     already = _already_receipted(lines)
     for line in lines:
@@ -89,7 +91,7 @@ def line_problems(request: DonationRequest, lines: list[DonationLine] | None = N
 
 
 def _add_receipted_gifts(
-    totals: dict[tuple, Decimal], minimum: Decimal, request: DonationRequest, lines: list
+    totals: dict[tuple, Decimal], minimum: Decimal, donation_request: DonationRequest, lines: list
 ) -> None:
     """The minimum holds per donor and per civil year: a donor's gifts of the year already
     receipted through other requests count towards it. Looked up only for the donors still
@@ -106,8 +108,8 @@ def _add_receipted_gifts(
         date__gte=datetime.date(min(years), 1, 1),
         date__lte=datetime.date(max(years), 12, 31),
     ).exclude(pk__in=[line.pk for line in lines if line.pk])
-    if request.pk:
-        others = others.exclude(request_id=request.pk)
+    if donation_request.pk:
+        others = others.exclude(request_id=donation_request.pk)
     for other in others:
         key = (other.donor_key, other.date.year)
         if key in short:
@@ -147,7 +149,7 @@ def _already_receipted(lines: list[DonationLine]) -> dict[int, str]:
     }
 
 
-def staff_warnings(request: DonationRequest, lines: list[DonationLine]) -> dict:
+def staff_warnings(donation_request: DonationRequest, lines: list[DonationLine]) -> dict:
     """{line: [warnings]}: what staff should look at before validating (not blocking)."""
     warnings: dict[DonationLine, list[str]] = defaultdict(list)
     unusual = Association.get().receipt_unusual_amount
@@ -163,7 +165,7 @@ def staff_warnings(request: DonationRequest, lines: list[DonationLine]) -> dict:
                 date__in={line.date for line in dated},
                 amount__in={line.amount for line in dated},
             )
-            .exclude(request=request)
+            .exclude(request=donation_request)
             .exclude(request__status=DonationRequest.Status.REJECTED)
             .select_related("request")
         )
@@ -179,56 +181,61 @@ def staff_warnings(request: DonationRequest, lines: list[DonationLine]) -> dict:
 # --- Workflow --------------------------------------------------------------------------------
 
 
-def _notify_mandataires(request: DonationRequest, subject: str, template: str) -> None:
+def _notify_mandataires(donation_request: DonationRequest, subject: str, template: str) -> None:
     """E-mail the coop's mandataires after the commit, from a worker (never during the
     request: an SMTP server that is slow or down must not slow or break the page)."""
     from .. import tasks
 
-    tasks.notify_mandataires.delay_on_commit(request.pk, subject, template)
+    tasks.notify_mandataires.delay_on_commit(donation_request.pk, subject, template)
 
 
-def submit(request: DonationRequest, user) -> None:
-    if not request.is_editable:
+def submit(donation_request: DonationRequest, user) -> None:
+    if not donation_request.is_editable:
         raise WorkflowError("Cette demande a déjà été soumise.")
-    if not request.certified:
+    if not donation_request.certified:
         raise WorkflowError(
             "Certifiez que chaque don a été reçu sur le compte de la coopérative et n'a fait "
             "l'objet d'aucune contrepartie.",
             field="certified",
         )
-    lines = list(request.lines.all())
+    lines = list(donation_request.lines.all())
     if not lines:
         raise WorkflowError("La demande ne contient aucun don.")
-    if line_problems(request, lines):
+    if line_problems(donation_request, lines):
         raise WorkflowError("Certaines lignes sont à corriger : voir les messages sur les lignes.")
-    request.status = DonationRequest.Status.SUBMITTED
-    request.submitted_at = timezone.now()
-    request.submitted_by = user
-    request.save(update_fields=["status", "submitted_at", "submitted_by"])
+    donation_request.status = DonationRequest.Status.SUBMITTED
+    donation_request.submitted_at = timezone.now()
+    donation_request.submitted_by = user
+    donation_request.save(update_fields=["status", "submitted_at", "submitted_by"])
 
 
-def send_back(request: DonationRequest, user, reason: str) -> None:
-    if request.status != DonationRequest.Status.SUBMITTED:
+def send_back(donation_request: DonationRequest, user, reason: str) -> None:
+    if donation_request.status != DonationRequest.Status.SUBMITTED:
         raise WorkflowError("Seule une demande soumise peut être renvoyée pour correction.")
-    _decide(request, user, DonationRequest.Status.TO_CORRECT, reason)
-    _notify_mandataires(request, "demande de reçus à corriger", "finances/email/to_correct.txt")
+    _decide(donation_request, user, DonationRequest.Status.TO_CORRECT, reason)
+    _notify_mandataires(
+        donation_request, "demande de reçus à corriger", "finances/email/to_correct.txt"
+    )
 
 
-def reject(request: DonationRequest, user, reason: str) -> None:
-    if request.status not in (DonationRequest.Status.SUBMITTED, DonationRequest.Status.TO_CORRECT):
+def reject(donation_request: DonationRequest, user, reason: str) -> None:
+    if donation_request.status not in (
+        DonationRequest.Status.SUBMITTED,
+        DonationRequest.Status.TO_CORRECT,
+    ):
         raise WorkflowError("Cette demande ne peut plus être rejetée.")
-    _decide(request, user, DonationRequest.Status.REJECTED, reason)
-    _notify_mandataires(request, "demande de reçus rejetée", "finances/email/rejected.txt")
+    _decide(donation_request, user, DonationRequest.Status.REJECTED, reason)
+    _notify_mandataires(donation_request, "demande de reçus rejetée", "finances/email/rejected.txt")
 
 
-def _decide(request, user, status, reason) -> None:
+def _decide(donation_request, user, status, reason) -> None:
     if not reason.strip():
         raise WorkflowError("Indiquez le motif.")
-    request.status = status
-    request.reason = reason.strip()
-    request.decided_at = timezone.now()
-    request.decided_by = user
-    request.save(update_fields=["status", "reason", "decided_at", "decided_by"])
+    donation_request.status = status
+    donation_request.reason = reason.strip()
+    donation_request.decided_at = timezone.now()
+    donation_request.decided_by = user
+    donation_request.save(update_fields=["status", "reason", "decided_at", "decided_by"])
 
 
 def reserve_numbers(year: int, count: int) -> tuple[str, list[int]]:
@@ -322,8 +329,10 @@ def _check_issuer(association: Association) -> None:
         )
 
 
-def _group_lines(request: DonationRequest, lines: list[DonationLine]) -> list[list[DonationLine]]:
-    if not request.group_by_donor:
+def _group_lines(
+    donation_request: DonationRequest, lines: list[DonationLine]
+) -> list[list[DonationLine]]:
+    if not donation_request.group_by_donor:
         return [[line] for line in lines]
     groups: dict[tuple, list[DonationLine]] = {}
     for line in lines:
@@ -351,14 +360,14 @@ def _receipt_from(group: list[DonationLine], **fields) -> Receipt:
 def validate(request_id: int, user) -> list[Receipt]:
     """Issue the receipts of a submitted request, numbered in this transaction; the PDFs are
     rendered (and e-mails sent) by background tasks after the commit."""
-    request = (
+    donation_request = (
         DonationRequest.objects.select_for_update().select_related("cooperative").get(pk=request_id)
     )
-    if request.status != DonationRequest.Status.SUBMITTED:
+    if donation_request.status != DonationRequest.Status.SUBMITTED:
         raise WorkflowError("Seule une demande soumise peut être validée.")
     association = Association.get()
     _check_issuer(association)
-    lines = list(request.lines.select_related("receipt"))
+    lines = list(donation_request.lines.select_related("receipt"))
     receipted = [line.receipt.number for line in lines if line.receipt_id]
     if receipted:
         # A gift is receipted once, whatever happened to the request since.
@@ -367,26 +376,26 @@ def validate(request_id: int, user) -> list[Receipt]:
             + ", ".join(sorted(set(receipted)))
             + ") : aucun nouveau reçu n'est émis."
         )
-    problems = line_problems(request, lines)
+    problems = line_problems(donation_request, lines)
     if problems:
         raise WorkflowError("Certaines lignes ne peuvent pas faire l'objet d'un reçu.")
     now = timezone.now()
     year = timezone.localdate(now).year
-    groups = _group_lines(request, lines)
+    groups = _group_lines(donation_request, lines)
     # Without locking, concurrent validations could take the same numbers.
     prefix, sequences = reserve_numbers(year, len(groups))
-    issuer = issuer_snapshot(association, request.cooperative)
+    issuer = issuer_snapshot(association, donation_request.cooperative)
     receipts = []
     for group, sequence in zip(groups, sequences, strict=True):
-        emailed = request.email_donors and group[0].email
+        emailed = donation_request.email_donors and group[0].email
         receipts.append(
             _receipt_from(
                 group,
                 year=year,
                 sequence=sequence,
                 number=Receipt.format_number(year, sequence, prefix),
-                request=request,
-                cooperative=request.cooperative,
+                request=donation_request,
+                cooperative=donation_request.cooperative,
                 issued_at=now,
                 issued_by=user,
                 issuer=issuer,
@@ -396,29 +405,33 @@ def validate(request_id: int, user) -> list[Receipt]:
         )
     bulk_create_with_history(receipts, Receipt, default_user=user)
     if not receipts[0].pk:  # backends without RETURNING
-        by_number = dict(Receipt.objects.filter(request=request).values_list("number", "pk"))
+        by_number = dict(
+            Receipt.objects.filter(request=donation_request).values_list("number", "pk")
+        )
         for receipt in receipts:
             receipt.pk = by_number[receipt.number]
     for group, receipt in zip(groups, receipts, strict=True):
         for line in group:
             line.receipt = receipt
     bulk_update_with_history(lines, DonationLine, ["receipt"], default_user=user)
-    request.status = DonationRequest.Status.VALIDATED
-    request.decided_at = now
-    request.decided_by = user
-    request.reason = ""
-    request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-    schedule_rendering(request, [r.pk for r in receipts])
-    _notify_mandataires(request, "reçus fiscaux émis", "finances/email/validated.txt")
+    donation_request.status = DonationRequest.Status.VALIDATED
+    donation_request.decided_at = now
+    donation_request.decided_by = user
+    donation_request.reason = ""
+    donation_request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+    schedule_rendering(donation_request, [r.pk for r in receipts])
+    _notify_mandataires(donation_request, "reçus fiscaux émis", "finances/email/validated.txt")
     return receipts
 
 
-def schedule_rendering(request: DonationRequest, receipt_ids: list[int]) -> RenderJob:
+def schedule_rendering(donation_request: DonationRequest, receipt_ids: list[int]) -> RenderJob:
     """A job for these receipts' missing files, its batches queued after the commit."""
     from .. import tasks
 
     receipt_ids = sorted(receipt_ids)
-    job = RenderJob.objects.create(request=request, receipt_ids=receipt_ids, total=len(receipt_ids))
+    job = RenderJob.objects.create(
+        request=donation_request, receipt_ids=receipt_ids, total=len(receipt_ids)
+    )
     tasks.enqueue_batches(job.pk, receipt_ids)
     return job
 

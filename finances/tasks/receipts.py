@@ -236,17 +236,24 @@ def notify_mandataires(request_id: int, subject: str, template: str) -> int:
 
     from ..models import DonationRequest
 
-    request = DonationRequest.objects.select_related("created_by", "cooperative").get(pk=request_id)
+    donation_request = DonationRequest.objects.select_related("created_by", "cooperative").get(
+        pk=request_id
+    )
     emails = list(
         Mandate.objects.current()
-        .filter(cooperative=request.cooperative_id, user__is_active=True)
+        .filter(cooperative=donation_request.cooperative_id, user__is_active=True)
         .values_list("user__email", flat=True)
     )
-    if request.created_by.email not in emails and request.created_by.is_mandataire:
-        emails.append(request.created_by.email)
+    if (
+        donation_request.created_by.email not in emails
+        and donation_request.created_by.is_mandataire
+    ):
+        emails.append(donation_request.created_by.email)
     if not emails:
         return 0
     association = Association.get()
-    body = render_to_string(template, {"donation_request": request, "association": association})
+    body = render_to_string(
+        template, {"donation_request": donation_request, "association": association}
+    )
     send_mail(f"{association.short_name} — {subject}", body, None, emails)
     return len(emails)

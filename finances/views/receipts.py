@@ -15,16 +15,24 @@ from .. import services
 from ..forms import CancelForm
 from ..models import Receipt
 from ..tasks import send_receipt_email
-from .requests import get_request, sees_receipts
+from .requests import get_donation_request, sees_receipts
 
 ZIP_IN_MEMORY = 5 * 1024 * 1024
 CHUNK = 64 * 1024
 
 
 def get_receipt(request, pk) -> Receipt:
+    """Read: a receipt outside the user's scope is a 404."""
     return get_object_or_404(
         Receipt.objects.visible_to(request.user).select_related("request"), pk=pk
     )
+
+
+def get_rw_receipt(request, pk) -> Receipt:
+    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it."""
+    receipt = get_receipt(request, pk)
+    require(receipt.can_be_managed_by(request.user))
+    return receipt
 
 
 @sees_receipts
@@ -48,7 +56,7 @@ def receipt_pdf(request, pk):
 
 @sees_receipts
 def request_zip(request, pk):
-    donation_request = get_request(request, pk)
+    donation_request = get_donation_request(request, pk)
     receipts = [r for r in donation_request.receipts.order_by("sequence") if r.served_pdf]
     if not receipts:
         messages.info(
@@ -77,8 +85,7 @@ def request_zip(request, pk):
 @require_POST
 @sees_receipts
 def receipt_cancel(request, pk):
-    receipt = get_receipt(request, pk)
-    require(request.user.is_secretariat)
+    receipt = get_rw_receipt(request, pk)
     form = CancelForm(request.POST)
     if not form.is_valid():
         if "reason" in form.errors:
@@ -107,8 +114,7 @@ def receipt_cancel(request, pk):
 @require_POST
 @sees_receipts
 def receipt_email_retry(request, pk):
-    receipt = get_receipt(request, pk)
-    require(request.user.is_secretariat)
+    receipt = get_rw_receipt(request, pk)
     if not receipt.email or receipt.is_cancelled:
         messages.error(request, "Ce reçu ne peut pas être envoyé par courriel.")
     else:

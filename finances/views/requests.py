@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from simple_history.utils import bulk_create_with_history
 
+from occe.accounts import rules
 from occe.accounts.access import require, role_required, secretariat_only
 from occe.core.history import history_events, newest_first
 from occe.core.spreadsheets import SpreadsheetError, write_xlsx, xlsx_response
@@ -21,32 +22,30 @@ from ..forms import ImportForm, LineFormSet, NewRequestForm, ReasonForm, Request
 from ..imports import HEADERS, read_request_file
 from ..models import MAX_LINES, DonationLine, DonationRequest
 
-sees_receipts = role_required(lambda user: user.sees_everything or user.is_mandataire)
+sees_receipts = role_required(rules.sees_receipts)
 PAGE_SIZE = 50
 LINES_PER_PAGE = 100
 AUDIT_SIZE = 200
 
 
-def get_request(request, pk) -> DonationRequest:
+def get_donation_request(request, pk) -> DonationRequest:
+    """Read: a request outside the user's scope is a 404."""
     queryset = DonationRequest.objects.visible_to(request.user).select_related(
         "cooperative", "created_by", "decided_by"
     )
     return get_object_or_404(queryset, pk=pk)
 
 
-def is_editor(user, donation_request) -> bool:
-    """Who edits the request while it is a draft or to correct."""
-    return user.is_secretariat or donation_request.cooperative.is_mandataire(user)
-
-
-def can_edit(user, donation_request) -> bool:
-    return donation_request.is_editable and is_editor(user, donation_request)
+def get_rw_donation_request(request, pk) -> DonationRequest:
+    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it
+    (whatever its status: a closed request gets a message, from `refuse_if_closed`)."""
+    donation_request = get_donation_request(request, pk)
+    require(donation_request.has_editor(request.user))
+    return donation_request
 
 
 def refuse_if_closed(request, donation_request):
-    """A redirect saying why the request can no longer be changed (its editors only; anyone
-    else gets the 403 of their role), or None when it can."""
-    require(is_editor(request.user, donation_request))
+    """A redirect saying why the request can no longer be changed, or None when it can."""
     if donation_request.is_editable:
         return None
     messages.error(
@@ -87,7 +86,7 @@ def request_list(request):
 
 @sees_receipts
 def request_create(request):
-    require(request.user.is_mandataire or request.user.is_secretariat)
+    require(rules.requests_receipts(request.user))
     form = NewRequestForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         donation_request = DonationRequest.objects.create(
@@ -99,7 +98,7 @@ def request_create(request):
 
 @sees_receipts
 def request_edit(request, pk):
-    donation_request = get_request(request, pk)
+    donation_request = get_rw_donation_request(request, pk)
     closed = refuse_if_closed(request, donation_request)
     if closed:
         return closed
@@ -107,7 +106,7 @@ def request_edit(request, pk):
         request.POST or None,
         instance=donation_request,
         prefix="demande",
-        can_certify=donation_request.cooperative.is_mandataire(request.user),
+        can_certify=donation_request.cooperative.has_mandataire(request.user),
     )
     formset = LineFormSet(request.POST or None, instance=donation_request, prefix="lignes")
     if request.method == "POST" and "ajouter" in request.POST:
@@ -190,7 +189,7 @@ def _edit_context(donation_request, form, formset):
 
 @sees_receipts
 def request_detail(request, pk):
-    donation_request = get_request(request, pk)
+    donation_request = get_donation_request(request, pk)
     user = request.user
     # Eligibility needs every line (totals per donor and year); only one page is shown.
     lines = list(donation_request.lines.select_related("receipt"))
@@ -221,12 +220,11 @@ def request_detail(request, pk):
         "line_count": len(lines),
         "receipts": receipts,
         "total": sum((line.amount or 0) for line in lines),
-        "can_edit": can_edit(user, donation_request),
-        "can_delete": donation_request.status == DonationRequest.Status.DRAFT
-        and is_editor(user, donation_request),
-        "can_decide": user.is_secretariat
+        "can_edit": donation_request.can_be_edited_by(user),
+        "can_delete": donation_request.can_be_deleted_by(user),
+        "can_decide": donation_request.can_be_decided_by(user)
         and donation_request.status == DonationRequest.Status.SUBMITTED,
-        "can_reject": user.is_secretariat
+        "can_reject": donation_request.can_be_decided_by(user)
         and donation_request.status
         in (DonationRequest.Status.SUBMITTED, DonationRequest.Status.TO_CORRECT),
         "job": donation_request.render_jobs.first(),
@@ -269,7 +267,7 @@ def audit_trail(donation_request) -> list[dict]:
 
 @sees_receipts
 def request_progress(request, pk):
-    donation_request = get_request(request, pk)
+    donation_request = get_donation_request(request, pk)
     job = donation_request.render_jobs.first()
     return render(
         request,
@@ -281,7 +279,7 @@ def request_progress(request, pk):
 @require_POST
 @sees_receipts
 def request_import(request, pk):
-    donation_request = get_request(request, pk)
+    donation_request = get_rw_donation_request(request, pk)
     closed = refuse_if_closed(request, donation_request)
     if closed:
         return closed
@@ -358,8 +356,7 @@ def import_template(request):
 @sees_receipts
 def request_delete(request, pk):
     """A draft is deleted by its editors, after a confirmation page; nothing else ever is."""
-    donation_request = get_request(request, pk)
-    require(is_editor(request.user, donation_request))
+    donation_request = get_rw_donation_request(request, pk)
     if donation_request.status != DonationRequest.Status.DRAFT:
         messages.error(
             request,
@@ -384,8 +381,8 @@ def request_delete(request, pk):
 @require_POST
 @sees_receipts
 def request_validate(request, pk):
-    donation_request = get_request(request, pk)
-    require(request.user.is_secretariat)
+    donation_request = get_donation_request(request, pk)
+    require(donation_request.can_be_decided_by(request.user))
     try:
         receipts = services.validate(donation_request.pk, request.user)
     except services.WorkflowError as exc:
@@ -400,8 +397,8 @@ def request_validate(request, pk):
 
 
 def _decide(request, pk, action, done_message):
-    donation_request = get_request(request, pk)
-    require(request.user.is_secretariat)
+    donation_request = get_donation_request(request, pk)
+    require(donation_request.can_be_decided_by(request.user))
     form = ReasonForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Indiquez le motif.")
@@ -434,7 +431,7 @@ def request_reject(request, pk):
 @secretariat_only
 def request_rerender(request, pk):
     """Render again whatever is missing (after a failed batch)."""
-    donation_request = get_request(request, pk)
+    donation_request = get_donation_request(request, pk)
     missing = [r.pk for r in donation_request.receipts.all() if r.missing_files()]
     if missing:
         services.schedule_rendering(donation_request, missing)

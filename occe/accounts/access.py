@@ -9,6 +9,8 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
+from . import rules
+
 
 def require(allowed: bool) -> None:
     if not allowed:
@@ -29,6 +31,7 @@ def role_required(test: Callable) -> Callable:
     return decorator
 
 
-staff_or_board = role_required(lambda user: user.sees_everything)
-secretariat_only = role_required(lambda user: user.is_secretariat)
-staff_only = role_required(lambda user: user.is_staff_member)
+# The role predicates of occe/accounts/rules.py, the ones the navigation asks too.
+staff_or_board = role_required(rules.sees_everything)
+secretariat_only = role_required(rules.is_secretariat)
+staff_only = role_required(rules.is_staff_member)

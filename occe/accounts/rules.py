@@ -45,6 +45,16 @@ def sees_cooperatives(user) -> bool:
     return sees_everything(user) or is_mandataire(user)
 
 
+def sees_receipts(user) -> bool:
+    """Staff, board and mandataires (their own coops' requests) reach the receipts pages."""
+    return sees_everything(user) or is_mandataire(user)
+
+
+def requests_receipts(user) -> bool:
+    """Who starts a request for receipts: a coop's mandataire, or the secretariat for it."""
+    return is_secretariat(user) or is_mandataire(user)
+
+
 def is_teacher(user) -> bool:
     """Anyone who may register to trainings and actions: teachers and mandataires."""
     return is_enseignant(user) or is_mandataire(user)

@@ -32,6 +32,8 @@ from .models import (
 )
 
 DOMAIN = "occe92.test"
+# Newsletters go to the mandataires of affiliated coops: after the department.
+DEPENDS_ON = ["cooperatives"]
 ROLES = BoardMandate.BureauRole
 # The eight members of the bureau, then twelve administrators: (first, last, role, retired).
 BOARD = [

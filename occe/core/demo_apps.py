@@ -1,9 +1,11 @@
 """Demo data contributed by each app (`manage.py demo_data`).
 
-After the department itself (association, accounts, cooperatives, affiliations), every installed
-app that has a `demo` module with a `populate(context)` function adds its part, in
-INSTALLED_APPS order (an app comes after the apps it depends on). `populate` returns a line or
-two describing what it created, printed by the command.
+Every installed app that has a `demo` module with a `populate(context)` function adds its part:
+occe.core first (the association and one account per role), then cooperatives (the department:
+coops, mandataires, affiliations), then the others. The order is INSTALLED_APPS order, except that
+a module listing apps in `DEPENDS_ON` runs after them. `populate` returns a line or a list of
+lines describing what it created, printed by the command; an optional `is_populated()` tells
+whether the app's data are already there (`demo_data` then refuses to add a department).
 """
 
 import random
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 from importlib import import_module
 
 from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 
@@ -34,10 +37,9 @@ class DemoContext:
 
 
 def demo_modules() -> list:
-    modules = []
+    """The apps' demo modules, each after the apps it depends on."""
+    modules = {}
     for config in apps.get_app_configs():
-        if config.name == "occe.core":
-            continue  # the department itself, generated first by occe.core.demo
         try:
             module = import_module(f"{config.name}.demo")
         except ModuleNotFoundError as exc:
@@ -45,8 +47,27 @@ def demo_modules() -> list:
                 raise
             continue
         if hasattr(module, "populate"):
-            modules.append(module)
-    return modules
+            modules[config.name] = module
+    # Each time, the first module in INSTALLED_APPS order whose dependencies have all run.
+    ordered, pending = [], list(modules)
+    while pending:
+        for name in pending:
+            if set(getattr(modules[name], "DEPENDS_ON", ())) & set(modules) <= set(ordered):
+                ordered.append(name)
+                pending.remove(name)
+                break
+        else:
+            raise ImproperlyConfigured(f"Dépendances circulaires entre les démos : {pending}")
+    return [modules[name] for name in ordered]
+
+
+def populated_apps() -> list[str]:
+    """The apps whose demo data (or real data) are already in the database."""
+    return [
+        module.__name__.removesuffix(".demo")
+        for module in demo_modules()
+        if getattr(module, "is_populated", None) and module.is_populated()
+    ]
 
 
 def populate_apps(context: DemoContext) -> list[str]:

@@ -5,29 +5,11 @@ from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 
-from cooperatives.figures import home_cards
-from cooperatives.models import Affiliation, Cooperative
 from occe.accounts.access import require, role_required, staff_or_board
 
 from .forms import AssociationForm
 from .history import history_events, newest_first
-from .models import Association, OutboxEmail, SchoolYear
-
-
-def home(request):
-    user = request.user
-    year = SchoolYear.objects.current()
-    context = {"year": year}
-    if user.sees_everything:
-        context["cards"] = home_cards(year)
-    elif user.is_mandataire:
-        coops = list(Cooperative.objects.visible_to(user).order_by("number"))
-        affiliations = {
-            a.cooperative_id: a
-            for a in Affiliation.objects.filter(cooperative__in=coops, school_year=year)
-        }
-        context["my_coops"] = [(coop, affiliations.get(coop.pk)) for coop in coops]
-    return render(request, "core/home.html", context)
+from .models import Association, OutboxEmail
 
 
 @staff_or_board

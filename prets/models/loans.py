@@ -188,7 +188,9 @@ class Reservation(models.Model):
     def can_be_cancelled_by(self, user) -> bool:
         if self.status not in (Status.REQUESTED, Status.CONFIRMED):
             return False
-        return user.is_staff_member or (user.is_mandataire and self.cooperative.is_mandataire(user))
+        return user.is_staff_member or (
+            user.is_mandataire and self.cooperative.has_mandataire(user)
+        )
 
     def borrower_emails(self) -> list[str]:
         """Who hears about this loan: the coop's current mandataires, and whoever asked when

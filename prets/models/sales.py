@@ -200,7 +200,7 @@ class Order(models.Model):
         return (
             self.status == self.Status.ORDERED
             and user.is_mandataire
-            and self.cooperative.is_mandataire(user)
+            and self.cooperative.has_mandataire(user)
         )
 
 

@@ -140,7 +140,7 @@ def run_django(code: str, **env) -> str:
 
 def in_this_cache(settings) -> str:
     """Lines that point another process at this test's database and cache."""
-    from occe.core.workers import database_url
+    from tests.bench.workers import database_url
 
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     return (

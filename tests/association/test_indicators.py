@@ -116,7 +116,7 @@ def test_a_planned_meeting_is_not_counted_as_held():
 def test_the_demo_reproduces_the_seed_report():
     """OCCE 92, 2024-2025: 20 administrators, 8 at the bureau, 3 employees, the meetings by level
     and kind, 4 working groups, partners in four kinds, three newsletters."""
-    call_command("demo_data", "--scale", "test", "--seed", "2", stdout=io.StringIO())
+    call_command("demo_data", "--force", "--scale", "test", "--seed", "2", stdout=io.StringIO())
     values = figures(SchoolYear.objects.current().previous())
     assert values == {
         "association.administrateurs": 20,

@@ -9,7 +9,7 @@ import redis
 
 from occe.association.models import Newsletter
 from occe.core.mailings import Mailing, Recipient, resume_mailings
-from occe.core.workers import database_url, worker_command
+from tests.bench.workers import database_url, worker_command
 from tests.conftest import BROKER_URL, TEST_QUEUE, wait_for
 
 from .factories import NewsletterFactory

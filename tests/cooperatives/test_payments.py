@@ -242,10 +242,10 @@ def test_two_payments_at_once_never_exceed_the_fee():
 
 
 def test_the_demo_department_has_realistic_payments(db):
-    from occe.core import demo
+    from cooperatives import demo
     from occe.core.models import SchoolYear
 
-    demo.generate(demo.SCALES["test"], seed=3)
+    demo.generate(30, seed=3)
     current = SchoolYear.objects.current()
     previous = current.previous()
     validated_last_year = Affiliation.objects.of_year(previous).validated().count()

@@ -109,13 +109,13 @@ def test_the_menu_offers_my_school_to_teachers_only(client):
 def test_the_demo_teacher_has_a_school_and_registers_there():
     from cooperatives import demo
     from formations import demo as formations_demo
-    from occe.core import demo as department
+    from occe.core import demo as core_demo
     from occe.core.demo_apps import DemoContext
     from occe.core.models import Association
 
-    department.generate(30, seed=2)
     context = DemoContext(seed=2, coops=30)
-    assert "École de l'enseignant de démonstration" in demo.populate(context)
+    core_demo.populate(context)
+    assert "École de l'enseignant de démonstration" in demo.populate(context)[-1]
     formations_demo.populate(context)
     assert Association.get().academic_domains == ["ac-versailles.fr"]
     school = TeacherSchool.objects.get(user__email="enseignant@occe92.test")

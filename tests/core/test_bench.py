@@ -6,11 +6,11 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from cooperatives import benchmarks
 from cooperatives.models import Cooperative
-from finances import benchmarks as finance_benchmarks
 from finances.models import Receipt
-from occe.core.management.commands import bench
+from tests.bench import command as bench
+from tests.bench import cooperatives as benchmarks
+from tests.bench import finances as finance_benchmarks
 
 
 # Transactional: the bench switches the connection to a throwaway database and back.
@@ -22,7 +22,7 @@ def test_bench_prints_a_table_measured_on_a_throwaway_database(monkeypatch):
     database = connection.settings_dict["NAME"]
     out = StringIO()
 
-    call_command("bench", "--scales", "test", stdout=out, stderr=StringIO())
+    call_command(bench.Command(), "--scales", "test", stdout=out, stderr=StringIO())
 
     table = out.getvalue()
     lines = [line for line in table.splitlines() if line.startswith("| test (30 coop.) |")]
@@ -46,7 +46,7 @@ def test_bench_prints_a_table_measured_on_a_throwaway_database(monkeypatch):
 
 def test_bench_refuses_an_unknown_scale():
     with pytest.raises(CommandError, match="Échelle inconnue"):
-        call_command("bench", "--scales", "huge")
+        call_command(bench.Command(), "--scales", "huge")
 
 
 def _finance_table(monkeypatch, receipts: str) -> tuple[str, list[str]]:
@@ -55,7 +55,7 @@ def _finance_table(monkeypatch, receipts: str) -> tuple[str, list[str]]:
     monkeypatch.setattr(finance_benchmarks, "BARE_SAMPLE", 3)
     monkeypatch.setattr(finance_benchmarks, "_measured", set())
     out = StringIO()
-    call_command("bench", "--scales", "test", stdout=out, stderr=StringIO())
+    call_command(bench.Command(), "--scales", "test", stdout=out, stderr=StringIO())
     table = out.getvalue()
     return table, [line for line in table.splitlines() if "| reçus :" in line]
 

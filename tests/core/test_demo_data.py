@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
+from cooperatives.demo import generate
 from cooperatives.models import (
     AccompanimentEntry,
     Affiliation,
@@ -17,6 +18,7 @@ from cooperatives.models import (
 from occe.accounts.mfa import DEMO_TOTP_SECRET, current_code
 from occe.accounts.models import Role, User
 from occe.core import demo
+from occe.core.demo_apps import demo_modules
 from occe.core.models import Association, SchoolYear
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 def run(*args) -> str:
     out = StringIO()
-    call_command("demo_data", *args, stdout=out)
+    call_command("demo_data", "--force", *args, stdout=out)
     return out.getvalue()
 
 
@@ -79,7 +81,7 @@ def generated(seed: int) -> dict:
     result = {}
     try:
         with transaction.atomic():
-            demo.generate(demo.SCALES["test"], seed=seed)
+            generate(demo.SCALES["test"], seed=seed)
             result = snapshot()
             raise Rollback
     except Rollback:
@@ -203,5 +205,24 @@ def test_if_empty_does_nothing_when_coops_exist_but_prints_logins():
 
 def test_refuses_to_add_a_department_to_a_non_empty_base():
     run("--coops", "3")
-    with pytest.raises(CommandError, match="déjà des coopératives"):
+    with pytest.raises(CommandError, match="déjà des données"):
         run("--coops", "3")
+
+
+def test_refuses_to_run_with_debug_off_unless_forced(settings):
+    """The demo accounts have a published password: not on a real server by mistake."""
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--force"):
+        call_command("demo_data", "--coops", "3", stdout=StringIO())
+    assert not Cooperative.objects.exists() and not User.objects.exists()
+    settings.DEBUG = True
+    call_command("demo_data", "--coops", "3", stdout=StringIO())
+    assert Cooperative.objects.count() == 3
+
+
+def test_each_app_populates_after_the_apps_it_depends_on():
+    names = [module.__name__ for module in demo_modules()]
+    assert names[0] == "occe.core.demo"  # the accounts and the association, first
+    department = names.index("cooperatives.demo")
+    for later in ["occe.association.demo", "finances.demo", "formations.demo", "prets.demo"]:
+        assert names.index(later) > department, later

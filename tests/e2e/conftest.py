@@ -5,6 +5,7 @@ Debian's chromium is driven by Playwright's sync API against pytest-django's `li
 
 import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,11 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Screenshots and sample files for review: out of the working tree (the suite writes nothing
+# there), in TEST_ARTIFACTS when set (a CI keeping them), else in the temporary directory.
+ARTIFACTS = Path(
+    os.environ.get("TEST_ARTIFACTS") or Path(tempfile.gettempdir()) / "occe-test-artifacts"
+)
 TIMEOUT_MS = 10_000
 
 expect.set_options(timeout=TIMEOUT_MS)
@@ -62,7 +67,7 @@ def csp_violations() -> list[str]:
 def new_page(browser, live_server, request, csp_violations):
     """`new_page()` opens a page in its own context: two users can be logged in side by side.
 
-    On failure, every page of the test is saved as a screenshot in test-artifacts/. A page that
+    On failure, every page of the test is saved as a screenshot in ARTIFACTS. A page that
     breaks the Content-Security-Policy (the browser says so in its console) fails the test.
     """
     contexts = []

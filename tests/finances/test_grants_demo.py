@@ -40,7 +40,7 @@ def test_the_figures_are_registered_for_the_report():
 
 def test_demo_grants_match_the_seed_report_at_department_scale():
     out = StringIO()
-    call_command("demo_data", "--scale", "test", "--seed", "2", stdout=out)
+    call_command("demo_data", "--force", "--scale", "test", "--seed", "2", stdout=out)
     assert "Aides :" in out.getvalue()
     previous = SchoolYear.objects.current().previous()
     # Small department: the same figures, scaled down, and coherent.

@@ -98,7 +98,7 @@ def test_the_secretariat_is_told_in_french_on_the_page(association, world, login
 
 
 def test_the_demo_association_has_a_logo_and_a_signature(db):
-    from occe.core.demo import generate
+    from cooperatives.demo import generate
 
     generate(coops=3, seed=1)
     association = Association.get()

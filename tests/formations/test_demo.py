@@ -2,9 +2,9 @@
 
 import pytest
 
+from cooperatives import demo as department
 from formations import demo, indicators
 from formations.models import Registration, Session
-from occe.core import demo as department
 from occe.core.demo_apps import DemoContext
 from occe.core.models import SchoolYear
 

@@ -20,9 +20,9 @@ from django.db import connection
 
 from finances import services
 from finances.models import Receipt
-from occe.core.workers import database_url
 from occe.ops import backups
 from occe.ops.management.commands.backup import next_run
+from tests.bench.workers import database_url
 from tests.finances.factories import submitted_request
 
 MANAGE = [sys.executable, str(settings.BASE_DIR / "manage.py")]
@@ -152,7 +152,7 @@ def test_the_sqlite_database_of_make_run_is_backed_up_online_and_restored(tmp_pa
         "MEDIA_ROOT": str(tmp_path / "media"),
     }
     manage("migrate", "--noinput", env=source)
-    manage("demo_data", "--scale", "test", "--seed", "1", env=source)
+    manage("demo_data", "--force", "--scale", "test", "--seed", "1", env=source)
     # The demo may have made that folder already.
     (tmp_path / "media" / "association").mkdir(parents=True, exist_ok=True)
     (tmp_path / "media" / "association" / "logo.png").write_bytes(b"\x89PNG logo")

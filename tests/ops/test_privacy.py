@@ -177,7 +177,7 @@ def test_the_demo_fills_the_login_audit_and_runs_the_retention(db):
     from occe.ops.models import RetentionRun
 
     out = StringIO()
-    call_command("demo_data", "--scale", "test", "--seed", "3", stdout=out)
+    call_command("demo_data", "--force", "--scale", "test", "--seed", "3", stdout=out)
     assert "Données personnelles" in out.getvalue()
     assert LoginEvent.objects.filter(outcome="failure").exists()
     assert LoginEvent.objects.filter(outcome="success").count() > 20

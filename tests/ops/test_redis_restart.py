@@ -12,9 +12,9 @@ import redis
 from django.conf import settings as django_settings
 
 from occe.celery import app
-from occe.core.workers import database_url, worker_command
 from occe.ops.models import Heartbeat
 from occe.ops.tasks import heartbeat
+from tests.bench.workers import database_url, worker_command
 from tests.conftest import wait_for
 from tests.ops.conftest import free_port
 from tests.ops.slow_tasks import slow_heartbeat

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_loans_and_sales_match_the_seed_report():
     out = StringIO()
-    call_command("demo_data", "--scale", "test", "--seed", "2", stdout=out)
+    call_command("demo_data", "--force", "--scale", "test", "--seed", "2", stdout=out)
     assert "Prêts : 15 ressources" in out.getvalue()
     previous = SchoolYear.objects.current().previous()
 

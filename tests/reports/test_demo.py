@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_demo_report_reproduces_the_seed_headlines():
-    call_command("demo_data", "--scale", "department", "--seed", "1", stdout=io.StringIO())
+    call_command(
+        "demo_data", "--force", "--scale", "department", "--seed", "1", stdout=io.StringIO()
+    )
     year = SchoolYear.objects.current().previous()
     output = generate(year)
     sheet = load_workbook(io.BytesIO(output.xlsx))[INDICATORS_SHEET]

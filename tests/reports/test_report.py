@@ -311,7 +311,7 @@ def test_figures_take_as_many_queries_whatever_the_number_of_coops(department):
 
 
 def test_bench_reports_generation_beside_bare_rendering(department):
-    from occe.reports import benchmarks
+    from tests.bench import reports as benchmarks
 
     rows = []
     benchmarks.run(lambda *row: rows.append(row))

@@ -1,20 +1,17 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from cooperatives.models import Cooperative
 from occe.core import demo
-from occe.core.demo_apps import DemoContext, populate_apps
-
-
-def number_fr(value: int) -> str:
-    return f"{value:,}".replace(",", " ")
+from occe.core.demo_apps import DemoContext, populate_apps, populated_apps
 
 
 class Command(BaseCommand):
     help = (
         "Crée un département de démonstration (coopératives, affiliations sur deux années, "
-        "mandataires, accompagnements) et des comptes pour chaque rôle."
+        "mandataires, accompagnements, et les données de chaque application) et des comptes "
+        "pour chaque rôle."
     )
 
     def add_arguments(self, parser):
@@ -29,38 +26,37 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="Ne rien créer si des coopératives existent déjà (affiche seulement les comptes).",
+            help="Ne rien créer si des données existent déjà (affiche seulement les comptes).",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Créer les données même avec DEBUG désactivé (comptes au mot de passe connu).",
         )
 
-    def handle(self, *args, scale, coops, seed, if_empty, **options):
+    def handle(self, *args, scale, coops, seed, if_empty, force, **options):
+        # The demo accounts have a published password: never by mistake on a real server.
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "DEBUG est désactivé : les comptes de démonstration ont un mot de passe connu. "
+                "Ajoutez --force pour les créer quand même (poste de développement, essai)."
+            )
         count = coops if coops is not None else demo.SCALES[scale]
         if count < 1:
             raise CommandError("Il faut au moins une coopérative.")
-        if Cooperative.objects.exists():
+        if populated := populated_apps():
             if not if_empty:
                 raise CommandError(
-                    "La base contient déjà des coopératives : les données de démonstration se "
-                    "créent dans une base vide (ou utilisez --if-empty pour ne rien faire)."
+                    f"La base contient déjà des données ({', '.join(populated)}) : les données "
+                    "de démonstration se créent dans une base vide (ou utilisez --if-empty pour "
+                    "ne rien faire)."
                 )
-            self.stdout.write("Des coopératives existent déjà : aucune donnée n'est créée.")
+            self.stdout.write("Des données existent déjà : aucune donnée n'est créée.")
             self.stdout.write(demo.format_logins(demo.demo_logins()))
             return
         started = time.perf_counter()
-        result = demo.generate(count, seed=seed)
-        app_lines = populate_apps(DemoContext(seed=seed, coops=count))
-        elapsed = time.perf_counter() - started
-        self.stdout.write(
-            f"Créé en {elapsed:.1f} s : {number_fr(result.coops)} coopératives, "
-            f"{result.circonscriptions} circonscriptions, {number_fr(result.users)} comptes, "
-            f"{number_fr(result.mandates)} mandats, {number_fr(result.affiliations)} affiliations, "
-            f"{number_fr(result.accompaniments)} accompagnements."
-        )
-        for label, totals in result.totals.items():
-            self.stdout.write(
-                f"  {label} : {number_fr(totals['coops'])} affiliations, "
-                f"{number_fr(totals['members'])} adhérents ({number_fr(totals['classes'])} classes, "
-                f"{number_fr(totals['pupils'])} élèves, {number_fr(totals['adults'])} adultes)"
-            )
-        for line in app_lines:
+        lines = populate_apps(DemoContext(seed=seed, coops=count))
+        self.stdout.write(f"Créé en {time.perf_counter() - started:.1f} s :")
+        for line in lines:
             self.stdout.write(f"  {line}")
-        self.stdout.write(demo.format_logins(result.logins))
+        self.stdout.write(demo.format_logins(demo.demo_logins()))

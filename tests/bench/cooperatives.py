@@ -1,4 +1,4 @@
-"""Cooperatives' figures for `manage.py bench`, each with a baseline measured the same way.
+"""Cooperatives' figures for `make bench`, each with a baseline measured the same way.
 
 - the list page `/cooperatives/`: median server time and query count, against a minimal view
   making one query, through the same middleware (this module doubles as the URLconf);

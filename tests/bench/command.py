@@ -2,11 +2,12 @@
 
 Each scale is generated into a throwaway database (a temporary SQLite file, or a temporary
 PostgreSQL database `occe_bench_<pid>` dropped afterwards), so the development database is never
-touched. Each app with a `benchmarks` module contributes rows through `run(report)`.
+touched. Each app measured has a module in this package (tests/bench/<app>.py) contributing rows
+through `run(report)`. Run with `make bench` (`python -m tests.bench`): the benchmarks ship with
+the tests, not inside the apps.
 """
 
 import importlib
-import importlib.util
 import os
 import resource
 import shutil
@@ -19,9 +20,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.test.utils import override_settings
 
+from cooperatives.demo import generate
 from occe.core import demo
 
-APPS = ["cooperatives", "finances", "occe.reports"]
+# One module per app in this package (tests/bench/<name>.py), each with `run(report)`.
+APPS = ["cooperatives", "finances", "reports"]
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 
@@ -96,11 +99,7 @@ class Command(BaseCommand):
         chosen = [a.strip() for a in apps.split(",") if a.strip()]
         if not chosen or any(app not in APPS for app in chosen):
             raise CommandError(f"Application inconnue : {apps}.")
-        modules = [
-            importlib.import_module(f"{app}.benchmarks")
-            for app in chosen
-            if importlib.util.find_spec(app) and importlib.util.find_spec(f"{app}.benchmarks")
-        ]
+        modules = [importlib.import_module(f"tests.bench.{app}") for app in chosen]
         start_memory = peak_memory_mb()
         rows: list[tuple[str, str, str, str]] = []
         started = time.perf_counter()
@@ -118,7 +117,7 @@ class Command(BaseCommand):
             with throwaway_database(), override_settings(EMAIL_BACKEND=LOCMEM):
                 migrated = time.perf_counter() - migrate_started
                 generate_started = time.perf_counter()
-                demo.generate(coops, seed=seed)
+                generate(coops, seed=seed)
                 generated = time.perf_counter() - generate_started
                 report(
                     "Génération des données (demo_data)",

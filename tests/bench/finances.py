@@ -44,12 +44,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from cooperatives.models import Cooperative
+from finances import services, tasks
+from finances.models import DonationLine, DonationRequest, PaymentMethod, Receipt, RenderJob
+from finances.rendering import render_one_bare
 from occe.accounts.models import Role, User
-from occe.core.workers import database_url, worker_command
-
-from . import services, tasks
-from .models import DonationLine, DonationRequest, PaymentMethod, Receipt, RenderJob
-from .rendering import render_one_bare
+from tests.bench.workers import database_url, worker_command
 
 LOCAL_BROKER = "redis://127.0.0.1:6379/15"
 DEFAULT_COUNTS = "1000,10000"

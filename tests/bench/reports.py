@@ -9,9 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from occe.core.models import SchoolYear
-
-from .data import collect
-from .generate import generate, html_to_pdf, render_html
+from occe.reports.data import collect
+from occe.reports.generate import generate, html_to_pdf, render_html
 
 
 def run(report) -> None:

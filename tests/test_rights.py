@@ -1,0 +1,41 @@
+"""Who may do what is defined once: each write scope (`editable_by(user)`) selects exactly the
+objects whose rule (`can_be_edited_by(user)`) says yes, for every role of the URL walk."""
+
+import pytest
+
+from cooperatives.models import Affiliation, Cooperative
+from finances.models import DonationRequest
+from occe.core.models import SchoolYear
+from tests.cooperatives.factories import AffiliationFactory
+from tests.finances.factories import DonationRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def objects(world):
+    next_year, _ = SchoolYear.objects.get_or_create(start_year=world.year.start_year + 1)
+    for coop in (world.own_coop, world.other_coop):
+        DonationRequestFactory(cooperative=coop)
+        DonationRequestFactory(cooperative=coop, submitted=True)
+        AffiliationFactory(cooperative=coop, school_year=next_year)
+    return world
+
+
+@pytest.mark.parametrize(
+    "model", [Cooperative, Affiliation, DonationRequest], ids=lambda model: model.__name__
+)
+def test_the_write_scope_is_the_rule(objects, model):
+    for role, user in objects.users.items():
+        scope = set(model.objects.editable_by(user))
+        ruled = {obj for obj in model.objects.all() if obj.can_be_edited_by(user)}
+        assert scope == ruled, role
+        # Nothing writable is out of sight.
+        assert scope <= set(model.objects.visible_to(user)), role
+
+
+def test_has_mandataire_is_about_a_mandate_not_the_role(world):
+    mandataire = world.users["mandataire"]
+    assert world.own_coop.has_mandataire(mandataire)
+    assert not world.other_coop.has_mandataire(mandataire)
+    assert not world.own_coop.has_mandataire(world.users["secretariat"])
