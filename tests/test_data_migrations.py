@@ -117,6 +117,12 @@ def set_rates(apps, **rates):
     assert Association.objects.update(**rates) == 1
 
 
+def old_request(apps, coop, user, status: str = "validated"):
+    """A receipt request (with the models of a finances state) of `coop`, made by `user`."""
+    Request = apps.get_model("finances", "DonationRequest")
+    return Request.objects.create(cooperative_id=coop.pk, created_by_id=user.pk, status=status)
+
+
 def old_receipt(apps, request, number: int, **fields):
     """An issued receipt (with the models of a finances state) of `request`."""
     Receipt = apps.get_model("finances", "Receipt")
@@ -161,33 +167,9 @@ def test_finances_0002_backfill(migrator, settings):
     user = UserFactory(secretariat=True)
 
     old = migrator.migrate(("finances", "0001_initial"))
-    Request, Line = (
-        old.get_model("finances", "DonationRequest"),
-        old.get_model("finances", "DonationLine"),
-    )
-    OldReceipt, Counter = (
-        old.get_model("finances", "Receipt"),
-        old.get_model("finances", "ReceiptCounter"),
-    )
-    request = Request.objects.create(cooperative_id=coop.pk, created_by_id=user.pk)
-    receipt = OldReceipt.objects.create(
-        year=2024,
-        sequence=1,
-        number="OCCE92-2024-000001",
-        donor_type="particulier",
-        last_name="Éloi",
-        address="3 rue des Lilas",
-        postal_code="92000",
-        city="Nanterre",
-        country="France",
-        amount=Decimal("150.00"),
-        form="don_manuel",
-        nature="numeraire",
-        issued_at=datetime.datetime(2024, 5, 2, 10, tzinfo=datetime.UTC),
-        issued_by_id=user.pk,
-        cooperative_id=coop.pk,
-        request=request,
-    )
+    Line, Counter = (old.get_model("finances", name) for name in ("DonationLine", "ReceiptCounter"))
+    request = old_request(old, coop, user)
+    receipt = old_receipt(old, request, 1)
     lines = {
         "particulier": Line.objects.create(
             request=request,
@@ -504,18 +486,13 @@ def test_finances_0004_freeze_receipts(migrator, settings):
     world = department()
     media = Path(settings.MEDIA_ROOT)
     old = migrator.migrate(("finances", "0003_receipt_gifts_cancelled_pdf_jobs"))
-    Request, Line, RenderJob = (
-        old.get_model("finances", name) for name in ("DonationRequest", "DonationLine", "RenderJob")
-    )
+    Line, RenderJob = (old.get_model("finances", name) for name in ("DonationLine", "RenderJob"))
     coop, user = world.coops[0], world.user
-
-    def request(status: str):
-        return Request.objects.create(cooperative_id=coop.pk, created_by_id=user.pk, status=status)
 
     def line(request, amount, **fields):
         return Line.objects.create(request=request, amount=Decimal(amount), **fields)
 
-    validated = request("validated")
+    validated = old_request(old, coop, user)
     cancelled = {
         "cancelled_at": at(2024, 6, 1),
         "cancelled_by_id": user.pk,
@@ -534,7 +511,7 @@ def test_finances_0004_freeze_receipts(migrator, settings):
     receipts["replacement"] = old_receipt(
         old, validated, 5, replaces=receipts["marked copy"], pdf="recus/2024/OCCE92-2024-000005.pdf"
     )
-    other = request("validated")
+    other = old_request(old, coop, user)
     receipts["original gone"] = old_receipt(
         old, other, 6, pdf="recus/2024/OCCE92-2024-000006-annule.pdf", **cancelled
     )
@@ -551,7 +528,7 @@ def test_finances_0004_freeze_receipts(migrator, settings):
     line(other, "75.00", receipt=receipts["original gone"], date=datetime.date(2024, 4, 4))
     complete_job = RenderJob.objects.create(request=validated, total=5, created_at=at(2024, 5, 2))
     partial_job = RenderJob.objects.create(request=other, total=2, created_at=at(2024, 5, 3))
-    draft = request("draft")
+    draft = old_request(old, coop, user, status="draft")
     drafts = {
         amount: line(draft, amount)
         for amount in ("0.00", "-5.00", "100000.01", "100000.00", "0.01")
@@ -619,10 +596,7 @@ def test_finances_0005_guard_triggers(migrator):
     world = department()
     before = ("finances", "0004_freeze_existing_receipts")
     old = migrator.migrate(before)
-    request = old.get_model("finances", "DonationRequest").objects.create(
-        cooperative_id=world.coops[0].pk, created_by_id=world.user.pk, status="validated"
-    )
-    receipt = old_receipt(old, request, 1)
+    receipt = old_receipt(old, old_request(old, world.coops[0], world.user), 1)
     Receipt = old.get_model("finances", "Receipt")
     receipt_row = Receipt.objects.filter(pk=receipt.pk)
     assert receipt_row.update(last_name="Éloi-Roux") == 1
