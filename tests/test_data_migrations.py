@@ -96,6 +96,15 @@ def migrator(transactional_db):
 # database is taken back; the rows a migration moves are made with the models of its state.
 
 
+def migration_module(app: str, name: str):
+    """A migration's module, for the constants it froze (its names start with a digit)."""
+    return importlib.import_module(f"{MigrationLoader.migrations_module(app)[0]}.{name}")
+
+
+def at(*args) -> datetime.datetime:
+    return datetime.datetime(*args, tzinfo=datetime.UTC)
+
+
 def department(coops: int = 1):
     """The association (with today's default rates), a secretariat user, `coops`
     cooperatives and the current school year."""
@@ -139,7 +148,7 @@ def old_receipt(apps, request, number: int, **fields):
         "amount": Decimal("150.00"),
         "form": "don_manuel",
         "nature": "numeraire",
-        "issued_at": datetime.datetime(2024, 5, 2, 10, tzinfo=datetime.UTC),
+        "issued_at": at(2024, 5, 2, 10),
         "issued_by_id": request.created_by_id,
         "cooperative_id": request.cooperative_id,
         "request": request,
@@ -212,15 +221,6 @@ def test_finances_0002_backfill(migrator, settings):
     assert frozen.read_bytes() == b"\x89PNG du logo"
 
 
-def migration_module(app: str, name: str):
-    """A migration's module, for the constants it froze (its names start with a digit)."""
-    return importlib.import_module(f"{MigrationLoader.migrations_module(app)[0]}.{name}")
-
-
-def at(*args) -> datetime.datetime:
-    return datetime.datetime(*args, tzinfo=datetime.UTC)
-
-
 def test_accounts_0002_cache_and_addresses(migrator, settings):
     """The database cache's table is created; an address is verified for the accounts whose
     password was chosen (a usable one) and that have no address yet, only them."""
@@ -252,8 +252,8 @@ def test_accounts_0002_cache_and_addresses(migrator, settings):
     addresses = new.get_model("account", "EmailAddress").objects.filter(
         user__in=[user.pk for user in users.values()]
     )
-    by_user = {pk: user for user, pk in ((k, u.pk) for k, u in users.items())}
-    assert sorted((by_user[a.user_id], a.email, a.verified, a.primary) for a in addresses) == [
+    who = {user.pk: key for key, user in users.items()}
+    assert sorted((who[a.user_id], a.email, a.verified, a.primary) for a in addresses) == [
         ("has an address", "ancienne@exemple.fr", False, True),
         ("password chosen", "choisi@exemple.fr", True, True),
     ]
@@ -392,7 +392,7 @@ def test_cooperatives_0003_clamp_affiliations(migrator):
 def test_cooperatives_0003_import_batches_moved(migrator):
     """Each old import batch becomes a core batch of kind "cooperatives" with its file, author,
     year, summary and date; an applied one gets a finished Job dated when it was applied (or
-    dropped, for want of that date); the way back gives the old batches again."""
+    when uploaded, for want of that date); the way back gives the old batches again."""
     from django.contrib.contenttypes.models import ContentType
 
     world = department()
@@ -458,14 +458,8 @@ def test_cooperatives_0003_import_batches_moved(migrator):
     )
     assert not Batch.objects.exists() and not back.get_model("core", "Job").objects.exists()
     columns = [
-        "file",
-        "original_name",
-        "school_year_id",
-        "created_by_id",
-        "status",
-        "summary",
-        "created_at",
-    ]
+        "file", "original_name", "school_year_id", "created_by_id", "status", "summary", "created_at"
+    ]  # fmt: skip
     again = list(OldBatch.objects.order_by("pk").values(*columns, "applied_at"))
     assert again == [
         {column: getattr(source, column) for column in columns}
@@ -538,16 +532,16 @@ def test_finances_0004_freeze_receipts(migrator, settings):
     new = migrator.migrate(("finances", "0004_freeze_existing_receipts"))
     Receipt, Line = new.get_model("finances", "Receipt"), new.get_model("finances", "DonationLine")
     RenderJob = new.get_model("finances", "RenderJob")
-    frozen = {
-        key: (r.gifts, r.pdf.name, r.cancelled_pdf.name)
-        for key, r in ((key, Receipt.objects.get(pk=r.pk)) for key, r in receipts.items())
-    }
+
+    def frozen(receipt):
+        receipt = Receipt.objects.get(pk=receipt.pk)
+        return receipt.gifts, receipt.pdf.name, receipt.cancelled_pdf.name
 
     def gift(date, amount, payment_method=""):
         return {"date": date, "amount": amount, "payment_method": payment_method}
 
     the_150 = [gift("2024-04-02", "150.00", "especes")]
-    assert frozen == {
+    assert {key: frozen(receipt) for key, receipt in receipts.items()} == {
         "two gifts": (
             [gift("2024-03-01", "30.00", "virement"), gift("2024-04-30", "50.00", "cheque")],
             "",
@@ -563,13 +557,13 @@ def test_finances_0004_freeze_receipts(migrator, settings):
             [gift("2024-04-03", "150.00")],
             "recus/2024/OCCE92-2024-000004.pdf",
             "",
-        ),  # fmt: skip
+        ),
         "replacement": (the_150, "recus/2024/OCCE92-2024-000005.pdf", ""),
         "original gone": (
             [gift("2024-04-04", "75.00")],
             "",
             "recus/2024/OCCE92-2024-000006-annule.pdf",
-        ),  # fmt: skip
+        ),
     }
     jobs = {job.pk: (job.receipt_ids, job.progressed_at) for job in RenderJob.objects.all()}
     assert jobs == {
