@@ -1,0 +1,4 @@
+"""The finances' figures of the annual report: one module per part, imported here so that the
+registry (occe.core.indicators, autodiscovered `indicators` modules) finds them."""
+
+from . import indicators_grants, indicators_receipts  # noqa: F401
