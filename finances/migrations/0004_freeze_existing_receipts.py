@@ -31,7 +31,7 @@ def freeze_existing(apps, schema_editor):
             gifts = by_receipt.get(source.pk, [])
             source = receipts.get(source.replaces_id)
         fields = {"gifts": gifts}
-        name = receipt.pdf or ""
+        name = receipt.pdf.name or ""  # a FieldFile: its name is the text
         if receipt.cancelled_at and name.endswith("-annule.pdf"):
             original = name[: -len("-annule.pdf")] + ".pdf"
             fields["cancelled_pdf"] = name
