@@ -60,3 +60,32 @@ __all__ = [
     "gift_age_limit",
     "normalize",
 ]
+
+# CRFS and controls (issue 8).
+from .controls import (  # noqa: E402
+    CHECKLIST,
+    REASON_FIELDS,
+    Control,
+    ControlAction,
+)
+from .crfs import (  # noqa: E402
+    CRFS_REASONS,
+    Crfs,
+    CrfsCategory,
+    CrfsLine,
+    Reason,
+    due_date,
+)
+
+__all__ += [
+    "CHECKLIST",
+    "CRFS_REASONS",
+    "REASON_FIELDS",
+    "Control",
+    "ControlAction",
+    "Crfs",
+    "CrfsCategory",
+    "CrfsLine",
+    "Reason",
+    "due_date",
+]
