@@ -207,6 +207,9 @@ class ControlForm(forms.ModelForm):
         self.fields["assigned"].queryset = User.objects.filter(
             role=Role.ADMINISTRATEUR, is_active=True
         ).order_by("last_name", "first_name")
+        self.fields["assigned"].error_messages["required"] = (
+            f"Désignez de 1 à {MAX_ASSIGNED} administrateurs pour ce contrôle."
+        )
 
     def reason_fields(self):
         return [self[name] for name in REASON_FIELDS.values()]

@@ -157,13 +157,13 @@ def gap_expression():
 
 
 def flag_conditions(association: Association) -> dict[str, Q]:
-    """The SQL condition of each flag on a received CRFS annotated with `gap`
+    """The SQL condition of each flag on a received CRFS annotated with `books_bank_gap`
     (`CrfsQuerySet.with_gap`). A threshold exactly reached is not flagged; one cent over is."""
     return {
         Reason.PAPER: Q(format=Format.PAPER),
         Reason.NO_QUITUS: Q(quitus=False),
         Reason.HIGH_BALANCE: Q(bank_balance__gt=association.control_high_balance),
-        Reason.BANK_GAP: Q(gap__gt=association.control_gap),
+        Reason.BANK_GAP: Q(books_bank_gap__gt=association.control_gap),
     }
 
 
@@ -207,7 +207,7 @@ class CrfsQuerySet(models.QuerySet):
         return self.filter(status=Status.ACCEPTED)
 
     def with_gap(self) -> "CrfsQuerySet":
-        return self.annotate(gap=gap_expression())
+        return self.annotate(books_bank_gap=gap_expression())
 
     def flagged(self, reason: str, association: Association | None = None) -> "CrfsQuerySet":
         """Received CRFS raising the flag `reason` (one of CRFS_REASONS)."""
