@@ -33,6 +33,8 @@ from .views import crfs  # noqa: E402
 urlpatterns += [
     path("crfs/", crfs.crfs_list, name="crfs_list"),
     path("crfs/campagne/", crfs.crfs_campaign, name="crfs_campaign"),
+    path("crfs/chiffres/", crfs.crfs_figures, name="crfs_figures"),
+    path("crfs/chiffres.xlsx", crfs.crfs_figures_export, name="crfs_figures_export"),
     path("crfs/saisir/<int:coop_pk>/<str:year>/", crfs.crfs_edit, name="crfs_edit"),
     path("crfs/<int:pk>/", crfs.crfs_detail, name="crfs_detail"),
     path("crfs/<int:pk>/releve/", crfs.crfs_statement, name="crfs_statement"),

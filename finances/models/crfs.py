@@ -511,7 +511,10 @@ class CrfsLine(models.Model):
 
     crfs = models.ForeignKey(Crfs, on_delete=models.CASCADE, related_name="lines")
     category = models.ForeignKey(
-        CrfsCategory, on_delete=models.PROTECT, related_name="+", verbose_name="catégorie"
+        CrfsCategory,
+        on_delete=models.PROTECT,
+        related_name="crfs_lines",
+        verbose_name="catégorie",
     )
     amount = crfs_amount("montant")
 

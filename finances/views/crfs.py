@@ -17,6 +17,7 @@ from occe.core.history import history_events, newest_first
 from occe.core.models import Association, SchoolYear
 
 from ..forms_crfs import CrfsForm, SendBackForm, SubmitForm
+from ..models.controls import Control
 from ..models.crfs import CRFS_REASONS, Crfs, Format, Reason, Status, due_date
 from ..services import crfs as services
 from ..services.errors import WorkflowError
@@ -274,3 +275,39 @@ def crfs_campaign(request):
             "late_now": today > due_date(year),
         },
     )
+
+
+@staff_or_board
+def crfs_figures(request):
+    """The year's figures: campaign, totals by category, municipal subsidies, flags and
+    controls by reason and outcome (the functions the report and the export read)."""
+    from .. import figures_crfs as figures
+
+    year = crfs_year(request)
+    by_reason = figures.controls_by_reason(year)
+    outcomes = figures.controls_by_outcome(year)
+    flags = figures.flag_counts(year)
+    return render(
+        request,
+        "finances/crfs/figures.html",
+        {
+            "year": year,
+            "years": _years(),
+            "campaign": figures.campaign_figures(year),
+            "previous": figures.campaign_figures(year.previous()),
+            "categories": figures.totals_by_category(year),
+            "subsidies": figures.municipal_subsidies(year),
+            "flags": [(Reason(r).label, flags[r]) for r in CRFS_REASONS],
+            "controls": [(Reason(r).label, n) for r, n in by_reason.items()],
+            "outcomes": [
+                (label, outcomes[value]) for value, label in Control.Outcome.choices if value
+            ],
+        },
+    )
+
+
+@staff_or_board
+def crfs_figures_export(request):
+    from ..figures_crfs import CrfsFiguresExporter
+
+    return CrfsFiguresExporter(year=crfs_year(request)).response()

@@ -57,6 +57,8 @@ ACTION = {"pk": "crfs.action.pk"}
 ROUTES = [
     Route("finances:crfs_list", expect(200, enseignant=403)),
     Route("finances:crfs_campaign", STAFF_AND_BOARD),
+    Route("finances:crfs_figures", STAFF_AND_BOARD),
+    Route("finances:crfs_figures_export", STAFF_AND_BOARD),
     Route("finances:crfs_edit", CRFS_EDITORS, OWN_YEAR),
     Route("finances:crfs_detail", COOP_READ, DRAFT),
     Route("finances:crfs_statement", COOP_READ, DRAFT),

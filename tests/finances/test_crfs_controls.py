@@ -236,3 +236,37 @@ def test_control_history_is_kept(world):
     control.save()
     assert control.history.first().status == Control.Status.VISIT_PLANNED
     assert control.history.filter(status=Control.Status.OPEN).exists()
+
+
+def test_figures_by_category_and_subsidy(world, client, django_assert_max_num_queries):
+    from finances import figures_crfs as figures
+    from finances.models import CrfsCategory, CrfsLine
+
+    categories = {c.label: c for c in CrfsCategory.objects.ensure_defaults()}
+    municipal = categories["Subventions de la commune"]
+    year = last_year()
+    for amount in ("300.00", "200.50"):
+        crfs = CrfsFactory(submitted=True, school_year=year)
+        CrfsLine.objects.create(crfs=crfs, category=municipal, amount=Decimal(amount))
+    draft = CrfsFactory(school_year=year)  # not received: not counted
+    CrfsLine.objects.create(crfs=draft, category=municipal, amount=Decimal("999"))
+    assert figures.municipal_subsidies(year) == {"coops": 2, "total": Decimal("500.50")}
+    row = next(r for r in figures.totals_by_category(year) if r["label"] == municipal.label)
+    assert row["total"] == Decimal("500.50") and row["coops"] == 2
+    ControlFactory(
+        school_year=year,
+        reason_bank_gap=True,
+        outcome="conforme",
+        status="cloture",
+        closed_on=timezone.localdate(),
+    )
+    assert figures.controls_by_reason(year)[Reason.BANK_GAP] == 1
+    assert figures.controls_by_outcome(year)["conforme"] == 1
+
+    client.force_login(world.users["administrateur"])
+    url = reverse("finances:crfs_figures") + f"?annee={year.label}"
+    with django_assert_max_num_queries(30):
+        response = client.get(url)
+    assert "500,50" in response.content.decode().replace("\u202f", " ")
+    export = client.get(reverse("finances:crfs_figures_export") + f"?annee={year.label}")
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
