@@ -28,12 +28,15 @@ urlpatterns = [
 
 # CRFS (annual financial reports) and the board's controls (issue 8).
 from .views import controls as crfs_controls  # noqa: E402
-from .views import crfs  # noqa: E402
+from .views import crfs, crfs_import  # noqa: E402
 
 urlpatterns += [
     path("crfs/", crfs.crfs_list, name="crfs_list"),
     path("crfs/campagne/", crfs.crfs_campaign, name="crfs_campaign"),
     path("crfs/chiffres/", crfs.crfs_figures, name="crfs_figures"),
+    path("crfs/import/", crfs_import.import_upload, name="crfs_import"),
+    path("crfs/import/modele.xlsx", crfs_import.import_template, name="crfs_import_template"),
+    path("crfs/import/<int:batch_pk>/", crfs_import.import_preview, name="crfs_import_preview"),
     path("crfs/chiffres.xlsx", crfs.crfs_figures_export, name="crfs_figures_export"),
     path("crfs/saisir/<int:coop_pk>/<str:year>/", crfs.crfs_edit, name="crfs_edit"),
     path("crfs/<int:pk>/", crfs.crfs_detail, name="crfs_detail"),

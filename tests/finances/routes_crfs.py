@@ -9,9 +9,13 @@ import datetime
 from types import SimpleNamespace
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from tests.access import STAFF_AND_BOARD, Route, as_post, expect
+from finances.imports_crfs import CrfsImporter
+from occe.core.imports import receive_upload
+from occe.core.spreadsheets import write_xlsx
+from tests.access import SECRETARIAT, STAFF_AND_BOARD, Route, as_post, expect
 
 from .factories_crfs import ControlActionFactory, ControlFactory, CrfsFactory, last_year
 
@@ -38,7 +42,14 @@ def build(world) -> SimpleNamespace:
     )
     action = ControlActionFactory(control=control, answer="Fait.")
     action.answer_file.save("reponse.pdf", ContentFile(PDF))
+    batch, _ = receive_upload(
+        CrfsImporter(school_year=year),
+        SimpleUploadedFile("crfs.xlsx", write_xlsx([c.header for c in CrfsImporter.columns], [])),
+        world.users["secretariat"],
+        school_year=year,
+    )
     return SimpleNamespace(
+        batch=batch,
         year=year,
         draft=draft,
         submitted=submitted,
@@ -58,6 +69,9 @@ ROUTES = [
     Route("finances:crfs_list", expect(200, enseignant=403)),
     Route("finances:crfs_campaign", STAFF_AND_BOARD),
     Route("finances:crfs_figures", STAFF_AND_BOARD),
+    Route("finances:crfs_import", SECRETARIAT),
+    Route("finances:crfs_import_template", SECRETARIAT),
+    Route("finances:crfs_import_preview", SECRETARIAT, {"batch_pk": "crfs.batch.pk"}),
     Route("finances:crfs_figures_export", STAFF_AND_BOARD),
     Route("finances:crfs_edit", CRFS_EDITORS, OWN_YEAR),
     Route("finances:crfs_detail", COOP_READ, DRAFT),
