@@ -33,6 +33,7 @@ from .views import crfs, crfs_import  # noqa: E402
 urlpatterns += [
     path("crfs/", crfs.crfs_list, name="crfs_list"),
     path("crfs/campagne/", crfs.crfs_campaign, name="crfs_campaign"),
+    path("crfs/campagne/relancer/", crfs.crfs_campaign_remind, name="crfs_campaign_remind"),
     path("crfs/chiffres/", crfs.crfs_figures, name="crfs_figures"),
     path("crfs/import/", crfs_import.import_upload, name="crfs_import"),
     path("crfs/import/modele.xlsx", crfs_import.import_template, name="crfs_import_template"),

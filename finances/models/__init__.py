@@ -73,6 +73,7 @@ from .crfs import (  # noqa: E402
     Crfs,
     CrfsCategory,
     CrfsLine,
+    CrfsReminder,
     Reason,
     due_date,
 )
@@ -86,6 +87,7 @@ __all__ += [
     "Crfs",
     "CrfsCategory",
     "CrfsLine",
+    "CrfsReminder",
     "Reason",
     "due_date",
 ]

@@ -527,3 +527,35 @@ class CrfsLine(models.Model):
 
     def __str__(self):
         return f"{self.category} : {self.amount}"
+
+
+class CrfsReminder(models.Model):
+    """One e-mail reminding a coop that its CRFS of a year has not been received."""
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        on_delete=models.PROTECT,
+        related_name="crfs_reminders",
+        verbose_name="coopérative",
+    )
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name="exercice"
+    )
+    sent_on = models.DateField("envoyée le", default=timezone.localdate)
+    recipients = models.TextField("destinataires", blank=True)
+    job = models.ForeignKey(
+        "core.Job", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "relance de compte rendu financier"
+        ordering = ["-sent_on", "-pk"]
+        constraints = [
+            # A reminder run started twice (or resumed) never e-mails a coop twice the same day.
+            models.UniqueConstraint(
+                fields=["cooperative", "school_year", "sent_on"], name="crfs_reminder_once_a_day"
+            )
+        ]
+
+    def __str__(self):
+        return f"Relance CRFS {self.school_year} — {self.cooperative}"

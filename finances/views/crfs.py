@@ -5,22 +5,25 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cooperatives.models import Circonscription, Cooperative
 from occe.accounts.access import require, role_required, staff_or_board
 from occe.core.history import history_events, newest_first
-from occe.core.models import Association, SchoolYear
+from occe.core.jobs import launch
+from occe.core.models import Association, Job, SchoolYear
 
 from ..forms_crfs import CrfsForm, SendBackForm, SubmitForm
 from ..models.controls import Control
 from ..models.crfs import CRFS_REASONS, Crfs, Format, Reason, Status, due_date
 from ..services import crfs as services
 from ..services.errors import WorkflowError
+from ..tasks.crfs import RemindCrfs, coops_to_remind
 
 PAGE_SIZE = 50
 
@@ -256,11 +259,20 @@ def crfs_campaign(request):
     today = timezone.localdate()
     figures = {y: services.campaign_figures(y, today) for y in (year, year.previous())}
     missing = (
-        Cooperative.objects.affiliated(year)
-        .exclude(pk__in=Crfs.objects.of_year(year).received().values("cooperative"))
+        coops_to_remind(year)
         .select_related("circonscription")
+        .annotate(
+            reminders=Count("crfs_reminders", filter=Q(crfs_reminders__school_year=year)),
+            # Repeated lateness: earlier years this coop had to be reminded.
+            late_years=Count(
+                "crfs_reminders__school_year",
+                filter=Q(crfs_reminders__school_year__start_year__lt=year.start_year),
+                distinct=True,
+            ),
+        )
         .order_by("number")
     )
+    job = Job.objects.filter(kind=RemindCrfs.name, parameters__year=year.pk).order_by("-pk").first()
     page = Paginator(missing, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -273,8 +285,23 @@ def crfs_campaign(request):
             "due": due_date(year),
             "page": page,
             "late_now": today > due_date(year),
+            "job": job,
+            "can_remind": request.user.is_secretariat,
         },
     )
+
+
+@role_required(lambda user: user.is_secretariat)
+@require_POST
+def crfs_campaign_remind(request):
+    """E-mail every coop whose CRFS of the year is missing, in the background."""
+    year = SchoolYear.objects.from_label(request.POST.get("annee", "")) or crfs_year(request)
+    if not coops_to_remind(year).exists():
+        messages.info(request, "Aucune coopérative à relancer.")
+    else:
+        launch(RemindCrfs.name, user=request.user, parameters={"year": year.pk})
+        messages.success(request, "Relances lancées : leur avancement s'affiche ci-dessous.")
+    return redirect(reverse("finances:crfs_campaign") + f"?annee={year.label}")
 
 
 @staff_or_board

@@ -68,6 +68,13 @@ ACTION = {"pk": "crfs.action.pk"}
 ROUTES = [
     Route("finances:crfs_list", expect(200, enseignant=403)),
     Route("finances:crfs_campaign", STAFF_AND_BOARD),
+    Route(
+        "finances:crfs_campaign_remind",
+        as_post(SECRETARIAT),
+        {},
+        "post",
+        {"annee": "crfs.year.label"},
+    ),
     Route("finances:crfs_figures", STAFF_AND_BOARD),
     Route("finances:crfs_import", SECRETARIAT),
     Route("finances:crfs_import_template", SECRETARIAT),

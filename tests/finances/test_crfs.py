@@ -390,3 +390,25 @@ def test_campaign_counts(world, thresholds):
     assert before == {"expected": 2, "received": 1, "accepted": 1, "late": None}
     after = services.campaign_figures(year, today=due_date(year) + datetime.timedelta(days=2))
     assert after["late"] == 2  # one received late, one still missing
+
+
+@pytest.mark.django_db(transaction=True)
+def test_campaign_reminders_in_the_background(world, client, mailoutbox):
+    from finances.models import CrfsReminder
+
+    year = last_year()
+    AffiliationFactory(cooperative=world.own_coop, school_year=year, validated=True)
+    AffiliationFactory(cooperative=world.other_coop, school_year=year, validated=True)
+    CrfsFactory(cooperative=world.other_coop, school_year=year, submitted=True)
+    client.force_login(world.users["secretariat"])
+    url = reverse("finances:crfs_campaign_remind")
+    client.post(url, {"annee": year.label})
+    assert [m.to for m in mailoutbox] == [[world.users["mandataire"].email]]
+    assert "Compte rendu financier" in mailoutbox[0].subject
+    client.post(url, {"annee": year.label})  # the same day again: nobody twice
+    assert len(mailoutbox) == 1
+    assert CrfsReminder.objects.get().cooperative == world.own_coop
+    page = client.get(reverse("finances:crfs_campaign"), {"annee": year.label})
+    missing = list(page.context["page"])
+    assert missing == [world.own_coop] and missing[0].reminders == 1
+    assert page.context["job"].status == "done"
