@@ -57,6 +57,9 @@ urlpatterns += [
     path("controles/<int:pk>/modifier/", crfs_controls.control_edit, name="control_edit"),
     path("controles/<int:pk>/lettre/", crfs_controls.control_letter, name="control_letter"),
     path(
+        "controles/<int:pk>/lettre.pdf", crfs_controls.control_letter_pdf, name="control_letter_pdf"
+    ),
+    path(
         "controles/<int:pk>/envoyer-lettre/",
         crfs_controls.control_send_letter,
         name="control_send_letter",

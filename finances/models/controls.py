@@ -108,6 +108,8 @@ class Control(models.Model):
         "conclusion", max_length=20, choices=Outcome.choices, blank=True, default=""
     )
     letter_sent_at = models.DateTimeField("lettre envoyée le", null=True, blank=True)
+    # Rendered once, in the background, when the letter is sent (what it says is then frozen).
+    letter_pdf = models.FileField("lettre (PDF)", upload_to=private_upload_path, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

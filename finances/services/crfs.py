@@ -167,8 +167,13 @@ def send_letter(control: Control, user) -> Control:
     if not control.findings.strip():
         raise WorkflowError("Enregistrez les constats avant d'envoyer la lettre.")
     if control.letter_sent_at is None:
+        from occe.core.jobs import launch
+
         control.letter_sent_at = timezone.now()
         control.save(update_fields=["letter_sent_at"])
+        launch(
+            "finances.control_letter", user=user, obj=control, parameters={"control": control.pk}
+        )
     return control
 
 

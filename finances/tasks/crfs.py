@@ -3,6 +3,7 @@
 The CRFS importer is registered here too, so a worker that applies an uploaded file finds it.
 """
 
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -13,6 +14,7 @@ from occe.core.jobs import JobKind, register
 from occe.core.models import Association, Job, SchoolYear
 
 from .. import imports_crfs  # noqa: F401  (registers CrfsImporter)
+from ..models.controls import Control
 from ..models.crfs import Crfs, CrfsReminder, due_date
 
 
@@ -81,3 +83,57 @@ class RemindCrfs(JobKind):
                     pass  # reminded meanwhile by another run
             job.advance()
         return {"sent": sent, "coops": len(coops)}
+
+
+@register
+class RenderControlLetter(JobKind):
+    """The letter of a control to its mandataire, as a PDF stored on the control; then an
+    e-mail tells the mandataires it is on their coop's pages. Done once: a second run finds
+    the PDF and does nothing."""
+
+    name = "finances.control_letter"
+    label = "Lettre de contrôle"
+
+    def run(self, job: Job) -> dict:
+        from occe.core.pdf import render_pdf
+
+        with transaction.atomic():
+            control = (
+                Control.objects.select_for_update()
+                .select_related("cooperative", "school_year")
+                .get(pk=job.parameters["control"])
+            )
+            if control.letter_pdf:
+                return {"rendered": False}
+            association = Association.get()
+            pdf = render_pdf(
+                "finances/crfs/pdf/letter.html",
+                {
+                    "control": control,
+                    "actions": list(control.actions.all()),
+                    "association": association,
+                    "sent_on": timezone.localdate(control.letter_sent_at),
+                },
+            )
+            control.letter_pdf.save(
+                f"lettre-controle-{control.cooperative.number}-{control.pk}.pdf",
+                ContentFile(pdf),
+                save=False,
+            )
+            control.save(update_fields=["letter_pdf"])
+            recipients = list(
+                Mandate.objects.current()
+                .filter(cooperative=control.cooperative)
+                .values_list("user__email", flat=True)
+            )
+            if recipients:
+                send_mail(
+                    f"Contrôle des comptes {control.school_year.label} : lettre de l'association",
+                    f"Bonjour,\n\nLa lettre du conseil d'administration sur le contrôle des "
+                    f"comptes {control.school_year.label} de la coopérative "
+                    f"{control.cooperative.number} est disponible dans l'application, avec les "
+                    f"actions demandées auxquelles vous pouvez répondre.\n\n{association.name}",
+                    None,
+                    recipients,
+                )
+        return {"rendered": True}

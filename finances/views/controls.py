@@ -278,3 +278,16 @@ def overdue_actions(request):
         "finances/crfs/overdue_actions.html",
         {"page": page, "today": timezone.localdate()},
     )
+
+
+@sees_controls
+def control_letter_pdf(request, pk):
+    control = get_control(request, pk)
+    if not control.letter_pdf:
+        raise Http404
+    return FileResponse(
+        control.letter_pdf.open("rb"),
+        as_attachment=True,
+        filename=f"lettre-controle-{control.cooperative.number}.pdf",
+        content_type="application/pdf",
+    )

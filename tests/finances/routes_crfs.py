@@ -40,6 +40,7 @@ def build(world) -> SimpleNamespace:
         findings="Cahier de comptabilité incomplet.",
         letter_sent_at=timezone.now(),
     )
+    control.letter_pdf.save("lettre.pdf", ContentFile(PDF))
     action = ControlActionFactory(control=control, answer="Fait.")
     action.answer_file.save("reponse.pdf", ContentFile(PDF))
     batch, _ = receive_upload(
@@ -105,6 +106,7 @@ ROUTES = [
     Route("finances:control_detail", COOP_READ, CONTROL),
     Route("finances:control_edit", BOARD, CONTROL),
     Route("finances:control_letter", COOP_READ, CONTROL),
+    Route("finances:control_letter_pdf", COOP_READ, CONTROL),
     Route("finances:control_send_letter", as_post(BOARD), CONTROL, "post"),
     Route(
         "finances:control_action_add",

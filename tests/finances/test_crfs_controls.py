@@ -270,3 +270,27 @@ def test_figures_by_category_and_subsidy(world, client, django_assert_max_num_qu
     assert "500,50" in response.content.decode().replace("\u202f", " ")
     export = client.get(reverse("finances:crfs_figures_export") + f"?annee={year.label}")
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+
+
+def test_letter_rendered_in_the_background_and_announced(
+    world, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    admin = world.users["administrateur"]
+    control = ControlFactory(
+        cooperative=world.own_coop, created_by=admin, findings="Rapprochement bancaire absent."
+    )
+    ControlActionFactory(control=control)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_letter(control, admin)
+    control.refresh_from_db()
+    assert control.letter_pdf
+    with control.letter_pdf.open("rb") as pdf:
+        assert pdf.read(5) == b"%PDF-"
+    assert [m.to for m in mailoutbox] == [[world.users["mandataire"].email]]
+    client.force_login(world.users["mandataire"])
+    response = client.get(reverse("finances:control_letter_pdf", args=[control.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    # Sending again renders nothing twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.send_letter(control, admin)
+    assert len(mailoutbox) == 1
