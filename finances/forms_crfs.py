@@ -271,3 +271,13 @@ class AnswerForm(forms.ModelForm):
         if file and hasattr(file, "content_type"):
             check_statement(file)
         return file
+
+
+CategoryFormSet = forms.modelformset_factory(
+    CrfsCategory,
+    fields=["kind", "label", "account_code", "order", "active"],
+    extra=2,
+    max_num=60,
+    validate_max=True,
+    can_delete=False,
+)

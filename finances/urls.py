@@ -35,6 +35,7 @@ urlpatterns += [
     path("crfs/campagne/", crfs.crfs_campaign, name="crfs_campaign"),
     path("crfs/campagne/relancer/", crfs.crfs_campaign_remind, name="crfs_campaign_remind"),
     path("crfs/chiffres/", crfs.crfs_figures, name="crfs_figures"),
+    path("crfs/categories/", crfs.crfs_categories, name="crfs_categories"),
     path("crfs/import/", crfs_import.import_upload, name="crfs_import"),
     path("crfs/import/modele.xlsx", crfs_import.import_template, name="crfs_import_template"),
     path("crfs/import/<int:batch_pk>/", crfs_import.import_preview, name="crfs_import_preview"),

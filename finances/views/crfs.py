@@ -338,3 +338,29 @@ def crfs_figures_export(request):
     from ..figures_crfs import CrfsFiguresExporter
 
     return CrfsFiguresExporter(year=crfs_year(request)).response()
+
+
+@staff_or_board
+def crfs_categories(request):
+    """The income and expense categories of the CRFS (an association setting): the
+    secretariat renames, adds, orders or retires them; the others read them."""
+    from ..forms_crfs import CategoryFormSet
+    from ..models.crfs import CrfsCategory
+
+    CrfsCategory.objects.ensure_defaults()
+    queryset = CrfsCategory.objects.order_by("kind", "order", "pk")
+    editable = request.user.is_secretariat
+    formset = CategoryFormSet(
+        request.POST if request.method == "POST" and editable else None, queryset=queryset
+    )
+    if request.method == "POST":
+        require(editable)
+        if formset.is_valid():
+            formset.save()
+            messages.success(request, "Catégories enregistrées.")
+            return redirect("finances:crfs_categories")
+    return render(
+        request,
+        "finances/crfs/categories.html",
+        {"formset": formset, "categories": queryset, "editable": editable},
+    )

@@ -77,6 +77,7 @@ ROUTES = [
         {"annee": "crfs.year.label"},
     ),
     Route("finances:crfs_figures", STAFF_AND_BOARD),
+    Route("finances:crfs_categories", STAFF_AND_BOARD),
     Route("finances:crfs_import", SECRETARIAT),
     Route("finances:crfs_import_template", SECRETARIAT),
     Route("finances:crfs_import_preview", SECRETARIAT, {"batch_pk": "crfs.batch.pk"}),

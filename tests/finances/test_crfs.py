@@ -412,3 +412,41 @@ def test_campaign_reminders_in_the_background(world, client, mailoutbox):
     missing = list(page.context["page"])
     assert missing == [world.own_coop] and missing[0].reminders == 1
     assert page.context["job"].status == "done"
+
+
+def test_categories_kept_as_a_setting(world, client):
+    client.force_login(world.users["secretariat"])
+    url = reverse("finances:crfs_categories")
+    formset = client.get(url).context["formset"]
+    assert len(formset.forms) == 16 + 2  # OCCE's usual categories and two blank lines
+    data = {
+        "form-TOTAL_FORMS": "17",
+        "form-INITIAL_FORMS": "16",
+        "form-MIN_NUM_FORMS": "0",
+        "form-MAX_NUM_FORMS": "60",
+    }
+    for index, form in enumerate(formset.forms[:16]):
+        category = form.instance
+        data.update(
+            {
+                f"form-{index}-id": category.pk,
+                f"form-{index}-kind": category.kind,
+                f"form-{index}-label": category.label,
+                f"form-{index}-account_code": category.account_code,
+                f"form-{index}-order": category.order,
+                f"form-{index}-active": "on",
+            }
+        )
+    data.update(
+        {
+            "form-16-kind": "produit",
+            "form-16-label": "Kermesse",
+            "form-16-order": "20",
+            "form-16-active": "on",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["formset"].errors
+    assert CrfsCategory.objects.filter(label="Kermesse", active=True).exists()
+    client.force_login(world.users["administrateur"])
+    assert client.post(url, data).status_code == 403
