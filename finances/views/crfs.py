@@ -5,6 +5,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -140,8 +141,8 @@ def crfs_edit(request, coop_pk, year):
     user = request.user
     cooperative = get_object_or_404(Cooperative.objects.visible_to(user), pk=coop_pk)
     school_year = SchoolYear.objects.from_label(year)
-    if school_year is None:
-        raise Http404
+    if school_year is None or school_year.end_date >= timezone.localdate():
+        raise Http404  # a report covers a closed accounting year
     crfs = Crfs.objects.filter(cooperative=cooperative, school_year=school_year).first()
     if crfs is None:
         crfs = Crfs(cooperative=cooperative, school_year=school_year, created_by=user)
@@ -152,7 +153,18 @@ def crfs_edit(request, coop_pk, year):
         require(crfs.can_be_edited_by(user))
     form = CrfsForm(request.POST or None, request.FILES or None, instance=crfs, user=user)
     if request.method == "POST" and form.is_valid():
-        crfs = form.save()
+        try:
+            with transaction.atomic():
+                crfs = form.save()
+        except IntegrityError:
+            # Two first saves at once (two tabs, the mandataire and the secretariat): the
+            # unique constraint keeps one report; the other is told, nothing is lost silently.
+            messages.error(
+                request,
+                "Un compte rendu de cet exercice vient d'être créé pour cette coopérative : "
+                "ouvrez-le pour le compléter.",
+            )
+            return redirect("finances:crfs_list")
         messages.success(request, "Compte rendu enregistré.")
         return redirect(crfs)
     previous = crfs.previous() if crfs.cooperative_id else None

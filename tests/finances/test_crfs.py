@@ -450,3 +450,32 @@ def test_categories_kept_as_a_setting(world, client):
     assert CrfsCategory.objects.filter(label="Kermesse", active=True).exists()
     client.force_login(world.users["administrateur"])
     assert client.post(url, data).status_code == 403
+
+
+def test_a_report_covers_a_closed_year_only(world, client):
+    from occe.core.models import SchoolYear
+
+    client.force_login(world.users["mandataire"])
+    current = SchoolYear.objects.current()
+    url = reverse("finances:crfs_edit", args=[world.own_coop.pk, current.label])
+    assert client.get(url).status_code == 404
+
+
+def test_two_first_saves_keep_one_report(world, client, monkeypatch):
+    year = last_year()
+    client.force_login(world.users["mandataire"])
+    url = reverse("finances:crfs_edit", args=[world.own_coop.pk, year.label])
+    page = client.get(url)
+    assert page.status_code == 200
+    # Meanwhile the secretariat types in the paper form of the same coop and year.
+    CrfsFactory(cooperative=world.own_coop, school_year=year, format="papier")
+    # The view looked before the other save: it believes there is no report yet.
+    first = Crfs.objects.filter
+    monkeypatch.setattr(
+        Crfs.objects,
+        "filter",
+        lambda *a, **k: first(*a, **k).none() if "school_year" in k else first(*a, **k),
+    )
+    response = client.post(url, form_data(), follow=True)
+    assert "être créé pour cette coopérative" in response.content.decode()
+    assert Crfs.objects.count() == 1
