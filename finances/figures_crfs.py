@@ -25,26 +25,29 @@ __all__ = ["campaign_figures", "flag_counts"]
 
 
 def totals_by_category(year: SchoolYear) -> list[dict]:
-    """Income and expenses of every category over the year's received CRFS (one query):
-    [{"kind", "label", "account_code", "total", "coops"}], every category listed."""
-    lines = Q(
-        crfs_lines__crfs__school_year=year,
-        crfs_lines__crfs__status__in=RECEIVED,
-    )
-    rows = CrfsCategory.objects.annotate(
-        total=Sum("crfs_lines__amount", filter=lines),
-        coops=Count("crfs_lines__crfs__cooperative", filter=lines, distinct=True),
-    ).order_by("kind", "order", "pk")
-    return [
-        {
-            "kind": row.get_kind_display(),
-            "label": row.label,
-            "account_code": row.account_code,
-            "total": row.total or Decimal("0"),
-            "coops": row.coops,
-        }
-        for row in rows
-    ]
+    """Income and expenses of every category over the year's received CRFS (two queries):
+    [{"kind", "label", "account_code", "total", "coops"}], every category listed. A CRFS has
+    at most one line per category and a coop one CRFS per year: lines count coops."""
+    sums = {
+        row["category_id"]: row
+        for row in CrfsLine.objects.filter(crfs__school_year=year, crfs__status__in=RECEIVED)
+        .values("category_id")
+        .annotate(total=Sum("amount"), coops=Count("pk"))
+        .order_by()
+    }
+    rows = []
+    for category in CrfsCategory.objects.order_by("kind", "order", "pk"):
+        figures = sums.get(category.pk, {})
+        rows.append(
+            {
+                "kind": category.get_kind_display(),
+                "label": category.label,
+                "account_code": category.account_code,
+                "total": figures.get("total") or Decimal("0"),
+                "coops": figures.get("coops", 0),
+            }
+        )
+    return rows
 
 
 def municipal_subsidies(year: SchoolYear) -> dict:
