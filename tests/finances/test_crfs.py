@@ -479,3 +479,14 @@ def test_two_first_saves_keep_one_report(world, client, monkeypatch):
     response = client.post(url, form_data(), follow=True)
     assert "être créé pour cette coopérative" in response.content.decode()
     assert Crfs.objects.count() == 1
+
+
+def test_secretariat_types_in_a_missing_report_from_the_campaign(world, client):
+    year = last_year()
+    AffiliationFactory(cooperative=world.own_coop, school_year=year, validated=True)
+    client.force_login(world.users["secretariat"])
+    page = client.get(reverse("finances:crfs_campaign"), {"annee": year.label}).content.decode()
+    assert reverse("finances:crfs_edit", args=[world.own_coop.pk, year.label]) in page
+    client.force_login(world.users["administrateur"])
+    page = client.get(reverse("finances:crfs_campaign"), {"annee": year.label}).content.decode()
+    assert reverse("finances:crfs_edit", args=[world.own_coop.pk, year.label]) not in page
