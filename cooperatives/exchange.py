@@ -144,16 +144,42 @@ class CooperativeImporter(Importer):
     )
 
     school_year: SchoolYear
+    # A past year loaded for the report's comparisons: its affiliations are recorded as
+    # validated (`--validees`, the web import's checkbox), the history saying so.
+    validated: bool = False
 
     def parameters(self) -> dict:
-        return {"school_year": self.school_year.pk}
+        return {"school_year": self.school_year.pk, "validated": self.validated}
 
     @classmethod
     def from_batch(cls, batch) -> "CooperativeImporter":
-        return cls(school_year=batch.school_year)
+        return cls(
+            school_year=batch.school_year,
+            validated=bool((batch.parameters or {}).get("validated")),
+        )
 
     def report_heading(self) -> list[str]:
-        return [f"Année scolaire : {self.school_year}"]
+        heading = [f"Année scolaire : {self.school_year}"]
+        if self.validated:
+            heading.append("Affiliations d'une année passée, enregistrées comme validées.")
+        return heading
+
+    @property
+    def change_reason(self) -> str:
+        if self.validated:
+            return f"Import Excel d'une année passée : affiliations {self.school_year} validées"
+        return "Import Excel"
+
+    @staticmethod
+    def past_year_refusal(school_year: SchoolYear) -> str:
+        """Why affiliations of `school_year` may not be imported as validated ("" if they may):
+        only a past school year, never the current one (its campaign validates them)."""
+        if school_year.start_year >= SchoolYear.objects.current().start_year:
+            return (
+                f"Seules les affiliations d'une année passée peuvent être importées comme "
+                f"validées ; {school_year} est l'année en cours ou à venir."
+            )
+        return ""
 
     # Checks across columns
 
@@ -243,6 +269,9 @@ class CooperativeImporter(Importer):
     def _compare_affiliation(self, row: Row, affiliation: Affiliation | None) -> None:
         if affiliation is None:
             row.changed.extend(COUNTS)
+            return
+        if self.validated and not affiliation.is_validated:
+            row.changed.extend(COUNTS)  # recorded again, validated
             return
         for column in COUNT_COLUMNS:
             current = column.current(affiliation)
@@ -342,11 +371,19 @@ class CooperativeImporter(Importer):
             for column in COUNT_COLUMNS:
                 column.assign(row.values[column.key], affiliation)
             affiliation.compute_fee(association)
+            if self.validated:
+                now = timezone.now()
+                affiliation.status = Affiliation.Status.VALIDATED
+                affiliation.validated_at = now
+                affiliation.validated_by = user
+                affiliation.validation_notified_at = now  # a past year: nobody to notify
         history = {"default_user": user, "default_change_reason": self.change_reason}
         if new:
             bulk_create_with_history(new, Affiliation, batch_size=500, **history)
         if changed:
             fields = [*COUNTS, "fee_pupils", "fee_adults", "fee_insurance", "fee_federal"]
+            if self.validated:
+                fields += ["status", "validated_at", "validated_by", "validation_notified_at"]
             bulk_update_with_history(changed, Affiliation, fields, batch_size=500, **history)
 
 

@@ -31,6 +31,12 @@ class ImportForm(forms.Form):
         queryset=SchoolYear.objects.none(),
         empty_label=None,
     )
+    validated = forms.BooleanField(
+        label="Année passée : enregistrer les affiliations comme validées",
+        required=False,
+        help_text="Pour charger les chiffres d'une année passée (comparaisons du rapport "
+        "d'activité). Refusé pour l'année en cours.",
+    )
     file = forms.FileField(
         label="Fichier Excel (.xlsx)",
         widget=forms.FileInput(
@@ -51,6 +57,15 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         return clean_upload(self.cleaned_data["file"])
+
+    def clean(self):
+        cleaned = super().clean()
+        year = cleaned.get("school_year")
+        if cleaned.get("validated") and year:
+            refusal = CooperativeImporter.past_year_refusal(year)
+            if refusal:
+                self.add_error("validated", refusal)
+        return cleaned
 
 
 def batches():
@@ -77,7 +92,7 @@ def upload(request):
     if request.method == "POST" and form.is_valid():
         year = form.cleaned_data["school_year"]
         batch, plan = receive_upload(
-            CooperativeImporter(school_year=year),
+            CooperativeImporter(school_year=year, validated=form.cleaned_data["validated"]),
             form.cleaned_data["file"],
             request.user,
             school_year=year,

@@ -294,3 +294,29 @@ def test_letter_rendered_in_the_background_and_announced(
     with django_capture_on_commit_callbacks(execute=True):
         services.send_letter(control, admin)
     assert len(mailoutbox) == 1
+
+
+def test_home_cards_count_what_their_page_lists(world, client):
+    from django.test import RequestFactory
+
+    from finances.navigation_crfs import crfs_home_cards
+
+    def cards(user):
+        request = RequestFactory().get("/")
+        request.user = user
+        return {card.label: card for card in crfs_home_cards(request)}
+
+    assert cards(world.users["secretariat"]) == {}
+    CrfsFactory(cooperative=world.own_coop, submitted=True)
+    card = cards(world.users["secretariat"])["Comptes rendus financiers à examiner"]
+    client.force_login(world.users["secretariat"])
+    assert card.value == client.get(card.url).context["page"].paginator.count == 1
+    ControlActionFactory(
+        control=ControlFactory(cooperative=world.own_coop, letter_sent_at=timezone.now()),
+        due_date=timezone.localdate() - datetime.timedelta(days=1),
+    )
+    assert (
+        cards(world.users["administrateur"])["Actions de suivi des contrôles en retard"].value == 1
+    )
+    assert cards(world.users["mandataire"])["Lettres de contrôle reçues"].value == 1
+    assert cards(world.users["autre_mandataire"]) == {}

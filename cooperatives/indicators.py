@@ -1,0 +1,148 @@
+"""The cooperatives' figures of the annual report ("Nos coopératives", part of "Accompagnement").
+
+"Affiliée" is the one definition of the models (`Affiliation.objects.affiliated(year)`): a
+validated affiliation of the year of a coop not struck off; struck-off coops are counted apart
+(`cooperatives.radiees`). Members (adhérents) are the pupils and adults of those affiliations.
+One aggregate query per figure; None when the year has no validated affiliation.
+"""
+
+from django.db.models import Count, Q, Sum
+
+from occe.core.indicators import indicator
+from occe.core.models import SchoolYear
+
+from .models import AccompanimentEntry, Affiliation, Cooperative
+
+SECTION = "cooperatives"
+SUPPORT = "accompagnement"
+
+# The report's slugs of the types (stable keys), in the report's order.
+TYPE_SLUGS = {
+    Cooperative.Type.MATERNELLE: "maternelle",
+    Cooperative.Type.ELEMENTAIRE: "elementaire",
+    Cooperative.Type.PRIMAIRE: "primaire",
+    Cooperative.Type.COLLEGE: "college",
+    Cooperative.Type.SEGPA: "segpa",
+    Cooperative.Type.LYCEE: "lycee",
+    Cooperative.Type.SPECIALISE: "etablissement_specialise",
+}
+FIRST_DEGREE = [
+    Cooperative.Type.MATERNELLE,
+    Cooperative.Type.ELEMENTAIRE,
+    Cooperative.Type.PRIMAIRE,
+]
+
+
+def _figures(year: SchoolYear) -> dict | None:
+    affiliated = Affiliation.objects.affiliated(year)
+    by_type = {
+        slug: Count("pk", filter=Q(cooperative__type=value)) for value, slug in TYPE_SLUGS.items()
+    }
+    figures = affiliated.aggregate(
+        total=Count("pk"),
+        classes=Sum("classes"),
+        pupils=Sum("pupils"),
+        adults=Sum("adults"),
+        first=Count("pk", filter=Q(cooperative__type__in=FIRST_DEGREE)),
+        licences=Count("pk", filter=~Q(cooperative__software="")),
+        assoconnect=Count("pk", filter=Q(cooperative__assoconnect_profile=True)),
+        **{f"type_{slug}": expression for slug, expression in by_type.items()},
+    )
+    if not figures["total"]:
+        return None
+    figures["members"] = figures["pupils"] + figures["adults"]
+    return figures
+
+
+def _figure(name: str):
+    def compute(year: SchoolYear):
+        figures = _figures(year)
+        return None if figures is None else figures[name]
+
+    return compute
+
+
+cooperatives_total = indicator("cooperatives.total", "Coopératives affiliées", section=SECTION)(
+    _figure("total")
+)
+first_degree = indicator(
+    "cooperatives.premier_degre", "Coopératives du 1er degré", section=SECTION
+)(_figure("first"))
+
+
+@indicator(
+    "cooperatives.second_degre_et_specialises",
+    "Foyers coopératifs du 2nd degré et établissements spécialisés",
+    section=SECTION,
+)
+def second_degree(year: SchoolYear) -> int | None:
+    figures = _figures(year)
+    return None if figures is None else figures["total"] - figures["first"]
+
+
+@indicator("cooperatives.type.*", "Coopératives affiliées par type", section=SECTION)
+def by_type(year: SchoolYear) -> dict | None:
+    figures = _figures(year)
+    if figures is None:
+        return None
+    return {slug: figures[f"type_{slug}"] for slug in TYPE_SLUGS.values()}
+
+
+@indicator(
+    "cooperatives.radiees",
+    "Coopératives radiées depuis, affiliées dans l'année (comptées à part)",
+    section=SECTION,
+)
+def struck_off(year: SchoolYear) -> int | None:
+    if _figures(year) is None:
+        return None
+    return Affiliation.objects.struck_off(year).count()
+
+
+members = indicator("adherents.total", "Adhérents", section=SECTION)(_figure("members"))
+classes = indicator("adherents.classes", "Classes", section=SECTION)(_figure("classes"))
+pupils = indicator("adherents.eleves", "Élèves", section=SECTION)(_figure("pupils"))
+adults = indicator("adherents.adultes", "Adultes", section=SECTION)(_figure("adults"))
+
+
+@indicator("adherents.evolution", "Évolution des adhérents sur l'année précédente", section=SECTION)
+def members_change(year: SchoolYear) -> int | None:
+    current = _figures(year)
+    previous_year = SchoolYear.objects.filter(start_year=year.start_year - 1).first()
+    previous = _figures(previous_year) if previous_year else None
+    if current is None or previous is None:
+        return None
+    return current["members"] - previous["members"]
+
+
+@indicator(
+    "accompagnement.licences_logiciel",
+    "Licences de logiciel comptable (coopératives affiliées)",
+    section=SUPPORT,
+)
+def software_licences(year: SchoolYear) -> int | None:
+    figures = _figures(year)
+    return None if figures is None else figures["licences"]
+
+
+@indicator(
+    "accompagnement.profils_assoconnect",
+    "Profils AssoConnect créés (coopératives affiliées)",
+    section=SUPPORT,
+)
+def assoconnect_profiles(year: SchoolYear) -> int | None:
+    figures = _figures(year)
+    return None if figures is None else figures["assoconnect"]
+
+
+@indicator(
+    "accompagnement.contacts.*", "Contacts du journal d'accompagnement, par sujet", section=SUPPORT
+)
+def contacts_by_topic(year: SchoolYear) -> dict | None:
+    rows = (
+        AccompanimentEntry.objects.filter(date__range=(year.start_date, year.end_date))
+        .order_by()
+        .values("topic")
+        .annotate(n=Count("pk"))
+    )
+    return {row["topic"]: row["n"] for row in rows} or None

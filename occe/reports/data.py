@@ -1,0 +1,277 @@
+"""The figures of one year's report, read through the indicator registry only.
+
+`collect(year)` computes every declared indicator for the year and the year before and sorts
+the figures into the report's sections (occe.reports.sections). A figure absent or None is
+"non renseigné" (an empty cell in the workbook), never 0.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from occe.core import formats
+from occe.core.indicators import Unit, registry
+from occe.core.models import SchoolYear
+
+from .sections import (
+    AMOUNT_KEYS,
+    BY_SLUG,
+    ITEM_LABELS,
+    OTHER,
+    PLAN_SECTIONS,
+    SECTIONS,
+    ItemTable,
+    Section,
+    section_of,
+)
+
+logger = logging.getLogger(__name__)
+NOT_PROVIDED = "non renseigné"
+HISTORY_YEARS = 5  # members over five years (a chart)
+
+
+@dataclass
+class Figure:
+    key: str
+    label: str
+    unit: str
+    value: int | Decimal | str | None
+    previous: int | Decimal | str | None
+
+    @property
+    def shown(self) -> str:
+        return show(self.value, self.unit)
+
+    @property
+    def previous_shown(self) -> str:
+        return show(self.previous, self.unit)
+
+
+@dataclass
+class TableData:
+    spec: ItemTable
+    rows: list[tuple[str, list[Figure | None]]]  # (item label, a figure per measure)
+
+
+@dataclass
+class SectionData:
+    section: Section
+    figures: list[Figure] = field(default_factory=list)
+    text: str = ""
+    tables: list[TableData] = field(default_factory=list)
+
+    @property
+    def listed(self) -> list[Figure]:
+        """The figures not shown in one of the section's item tables."""
+        shown = {f.key for table in self.tables for _, row in table.rows for f in row if f}
+        return [f for f in self.figures if f.key not in shown]
+
+    @property
+    def slug(self) -> str:
+        return self.section.slug
+
+    @property
+    def title(self) -> str:
+        return self.section.title
+
+    def value(self, key: str):
+        return next((f.value for f in self.figures if f.key == key), None)
+
+
+@dataclass
+class ReportData:
+    year: SchoolYear
+    previous_year: SchoolYear
+    values: dict  # {key: value} of the year, None for "non renseigné"
+    previous_values: dict
+    sections: list[SectionData]
+    history: list[tuple[str, int | None]]  # (year label, members)
+
+    def get(self, key: str):
+        return self.values.get(key)
+
+    def family(self, prefix: str, suffix: str = "") -> dict:
+        """{slug: value} of the keys `prefix<slug>suffix` (one item of a family each)."""
+        items = {}
+        for key, value in self.values.items():
+            if key.startswith(prefix) and key.endswith(suffix):
+                slug = key[len(prefix) : len(key) - len(suffix) if suffix else None]
+                if slug and "." not in slug:
+                    items[slug] = value
+        return items
+
+
+def show(value, unit: str) -> str:
+    """A figure in French: `146 262`, `13 003,00 €`, `9,5`; "non renseigné" when None."""
+    if value is None or value == "":
+        return NOT_PROVIDED
+    if unit == Unit.AMOUNT:
+        return formats.euros(value)
+    if unit == Unit.NUMBER:
+        decimals = 0 if Decimal(str(value)) == Decimal(str(value)).to_integral() else 2
+        return formats.number(value, decimals)
+    if unit == Unit.COUNT:
+        return formats.number(value)
+    return str(value)
+
+
+def cell(value, unit: str):
+    """What the workbook holds: amounts with two decimals, counts as integers, None empty."""
+    if value is None or value == "":
+        return None
+    if unit == Unit.AMOUNT:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    if unit == Unit.COUNT and isinstance(value, int | Decimal):
+        return int(value)
+    return value
+
+
+def compute(year: SchoolYear) -> tuple[dict, dict, dict]:
+    """({key: value}, {key: label}, {key: unit}) of every indicator for the year. An indicator
+    that fails is logged and left out ("non renseigné"): one app's bug does not stop the
+    report."""
+    values, labels, units, sections = {}, {}, {}, {}
+    for indicator in registry().values():
+        try:
+            computed = indicator.compute(year)
+        except Exception:
+            logger.exception("Indicateur %s en échec pour %s", indicator.key, year)
+            computed = {} if indicator.is_family else {indicator.key: None}
+        for key, value in computed.items():
+            values[key] = value
+            labels[key] = _item_label(indicator, key)
+            units[key] = indicator.unit
+            sections[key] = indicator.section
+    return values, labels, units, sections
+
+
+def _item_label(indicator, key: str) -> str:
+    if not indicator.is_family:
+        return indicator.label
+    prefix, _, suffix = indicator.key.partition("*")
+    slug = key[len(prefix) : len(key) - len(suffix) if suffix else None]
+    return f"{indicator.label} — {humanize(slug)}"
+
+
+def collect(
+    year: SchoolYear,
+    progress: Callable[[str], None] | None = None,
+    plan: bool = False,
+) -> ReportData:
+    """The report's figures of `year` (or, with `plan`, those of the activity plan)."""
+    from .models import SectionText
+
+    chosen = PLAN_SECTIONS if plan else SECTIONS
+
+    previous_year = year.previous()
+    values, labels, units, declared = compute(year)
+    previous_values, previous_labels, previous_units, previous_declared = compute(previous_year)
+    for key in previous_values:
+        labels.setdefault(key, previous_labels[key])
+        units.setdefault(key, previous_units[key])
+        declared.setdefault(key, previous_declared[key])
+    texts = SectionText.objects.of_year(year)
+
+    by_section = {section.slug: SectionData(section) for section in [*chosen, OTHER]}
+    seen = set()
+    for section in chosen:  # the contract's keys first, in their order
+        for key in section.keys:
+            seen.add(key)
+            by_section[section.slug].figures.append(
+                _figure(key, section, labels, units, values, previous_values)
+            )
+    for key in sorted(set(values) | set(previous_values)):
+        if key in seen:
+            continue
+        section = section_of(key, declared.get(key), chosen if plan else None)
+        if section is None:
+            continue  # the plan shows only the figures of its sections
+        by_section[section.slug].figures.append(
+            _figure(key, section, labels, units, values, previous_values)
+        )
+    sections = []
+    for slug, data in by_section.items():
+        if slug == OTHER.slug and not data.figures:
+            continue
+        data.text = texts.get(slug, "")
+        data.tables = [_table(spec, data.figures) for spec in data.section.tables]
+        data.tables = [table for table in data.tables if table.rows]
+        sections.append(data)
+        if progress:
+            progress(slug)
+    for section in sections:
+        for figure in section.figures:
+            values.setdefault(figure.key, None)
+    if plan:
+        shown = {figure.key for section in sections for figure in section.figures}
+        values = {key: value for key, value in values.items() if key in shown}
+    return ReportData(
+        year=year,
+        previous_year=previous_year,
+        values=values,
+        previous_values=previous_values,
+        sections=sections,
+        history=_members_history(year, values, previous_values),
+    )
+
+
+def _figure(key, section, labels, units, values, previous_values) -> Figure:
+    unit = units.get(key) or (
+        Unit.AMOUNT if key in AMOUNT_KEYS or key.endswith(".montant") else Unit.COUNT
+    )
+    label = labels.get(key) or section.labels.get(key) or key
+    return Figure(key, label, unit, values.get(key), previous_values.get(key))
+
+
+def _table(spec: ItemTable, figures: list[Figure]) -> TableData:
+    by_key = {f.key: f for f in figures}
+    items: dict[str, None] = {}
+    for figure in figures:
+        if not figure.key.startswith(spec.prefix):
+            continue
+        rest = figure.key[len(spec.prefix) :]
+        for measure, _ in spec.measures:
+            item = rest.removesuffix("." + measure)
+            if item != rest and item and "." not in item:
+                items[item] = None
+    rows = [
+        (
+            humanize(item),
+            [by_key.get(f"{spec.prefix}{item}.{measure}") for measure, _ in spec.measures],
+        )
+        for item in sorted(items)
+    ]
+    return TableData(spec, rows)
+
+
+def humanize(slug: str) -> str:
+    if slug in ITEM_LABELS:
+        return ITEM_LABELS[slug]
+    text = slug.replace("_", " ").replace(".", " / ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def _members_history(year: SchoolYear, values: dict, previous_values: dict) -> list:
+    """Members over five years, through the `adherents.total` indicator."""
+    indicator = registry().get("adherents.total")
+    history = []
+    for offset in range(HISTORY_YEARS - 1, -1, -1):
+        start = year.start_year - offset
+        label = f"{start}-{start + 1}"
+        if offset == 0:
+            value = values.get("adherents.total")
+        elif offset == 1:
+            value = previous_values.get("adherents.total")
+        else:
+            past = SchoolYear.objects.filter(start_year=start).first()
+            value = indicator.function(past) if indicator and past else None
+        history.append((label, value))
+    return history
+
+
+def section_titles() -> list[tuple[str, str]]:
+    return [(s.slug, s.title) for s in SECTIONS]
+
+
+__all__ = ["BY_SLUG", "NOT_PROVIDED", "ReportData", "collect", "show", "cell"]
