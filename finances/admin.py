@@ -80,3 +80,25 @@ class ReceiptCounterAdmin(ReadOnlyAdmin):
 @admin.register(RenderJob)
 class RenderJobAdmin(ReadOnlyAdmin):
     list_display = ["request", "done", "total", "failed", "created_at", "finished_at"]
+
+
+# CRFS and controls (issue 8).
+from .models import Control, Crfs, CrfsCategory  # noqa: E402
+
+
+@admin.register(CrfsCategory)
+class CrfsCategoryAdmin(admin.ModelAdmin):
+    list_display = ["label", "kind", "account_code", "order", "active"]
+    list_filter = ["kind", "active"]
+
+
+@admin.register(Crfs)
+class CrfsAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "school_year", "status", "format", "closing_balance"]
+    list_filter = ["status", "format"]
+
+
+@admin.register(Control)
+class ControlAdmin(ReadOnlyAdmin):
+    list_display = ["cooperative", "school_year", "status", "outcome", "opened_on"]
+    list_filter = ["status", "outcome"]

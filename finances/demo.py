@@ -40,6 +40,7 @@ from .services.receipts import _group_lines, _receipt_from, issuer_snapshot
 PARTS = [
     "finances.demo.populate_receipts",
     "finances.demo_grants.populate",
+    "finances.demo_crfs.populate",
 ]
 
 # The seed report's figures (previous school year, 625 cooperatives).

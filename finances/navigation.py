@@ -86,3 +86,26 @@ def home_cards(request) -> list[HomeCard]:  # noqa: F811  (receipts' cards, then
     from .navigation_grants import home_cards as grants_cards
 
     return _receipt_cards(request) + grants_cards(request)
+
+
+# CRFS and controls (issue 8).
+MENU += [
+    MenuItem(
+        "Comptes rendus financiers",
+        "finances:crfs_list",
+        rules.sees_cooperatives,
+        group="Finances",
+        order=20,
+    ),
+    MenuItem("Signalements", "finances:crfs_flags", rules.sees_everything, "Finances", 30),
+    MenuItem("Contrôles", "finances:control_list", rules.sees_cooperatives, "Finances", 40),
+]
+
+
+_receipt_and_grant_cards = home_cards
+
+
+def home_cards(request) -> list[HomeCard]:  # noqa: F811  (then the CRFS and controls' cards)
+    from .navigation_crfs import crfs_home_cards
+
+    return _receipt_and_grant_cards(request) + crfs_home_cards(request)

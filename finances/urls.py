@@ -74,3 +74,52 @@ urlpatterns += [
     path("aides/chiffres/", grants.grant_figures, name="grant_figures"),
     path("aides/chiffres/export.xlsx", grants.grant_figures_export, name="grant_figures_export"),
 ]
+
+# CRFS (annual financial reports) and the board's controls (issue 8).
+from .views import controls as crfs_controls  # noqa: E402
+from .views import crfs, crfs_import  # noqa: E402
+
+urlpatterns += [
+    path("crfs/", crfs.crfs_list, name="crfs_list"),
+    path("crfs/campagne/", crfs.crfs_campaign, name="crfs_campaign"),
+    path("crfs/campagne/relancer/", crfs.crfs_campaign_remind, name="crfs_campaign_remind"),
+    path("crfs/chiffres/", crfs.crfs_figures, name="crfs_figures"),
+    path("crfs/categories/", crfs.crfs_categories, name="crfs_categories"),
+    path("crfs/import/", crfs_import.import_upload, name="crfs_import"),
+    path("crfs/import/modele.xlsx", crfs_import.import_template, name="crfs_import_template"),
+    path("crfs/import/<int:batch_pk>/", crfs_import.import_preview, name="crfs_import_preview"),
+    path("crfs/chiffres.xlsx", crfs.crfs_figures_export, name="crfs_figures_export"),
+    path("crfs/saisir/<int:coop_pk>/<str:year>/", crfs.crfs_edit, name="crfs_edit"),
+    path("crfs/<int:pk>/", crfs.crfs_detail, name="crfs_detail"),
+    path("crfs/<int:pk>/releve/", crfs.crfs_statement, name="crfs_statement"),
+    path("crfs/<int:pk>/transmettre/", crfs.crfs_submit, name="crfs_submit"),
+    path("crfs/<int:pk>/accepter/", crfs.crfs_accept, name="crfs_accept"),
+    path("crfs/<int:pk>/a-corriger/", crfs.crfs_send_back, name="crfs_send_back"),
+    path("controles/", crfs_controls.control_list, name="control_list"),
+    path("controles/signalements/", crfs_controls.flags, name="crfs_flags"),
+    path("controles/actions-en-retard/", crfs_controls.overdue_actions, name="control_overdue"),
+    path(
+        "controles/ouvrir/<int:coop_pk>/<str:year>/",
+        crfs_controls.control_create,
+        name="control_create",
+    ),
+    path("controles/<int:pk>/", crfs_controls.control_detail, name="control_detail"),
+    path("controles/<int:pk>/modifier/", crfs_controls.control_edit, name="control_edit"),
+    path("controles/<int:pk>/lettre/", crfs_controls.control_letter, name="control_letter"),
+    path(
+        "controles/<int:pk>/lettre.pdf", crfs_controls.control_letter_pdf, name="control_letter_pdf"
+    ),
+    path(
+        "controles/<int:pk>/envoyer-lettre/",
+        crfs_controls.control_send_letter,
+        name="control_send_letter",
+    ),
+    path("controles/<int:pk>/actions/", crfs_controls.action_add, name="control_action_add"),
+    path("controles/action/<int:pk>/faite/", crfs_controls.action_done, name="control_action_done"),
+    path(
+        "controles/action/<int:pk>/repondre/",
+        crfs_controls.action_answer,
+        name="control_action_answer",
+    ),
+    path("controles/action/<int:pk>/piece/", crfs_controls.action_file, name="control_action_file"),
+]

@@ -84,3 +84,34 @@ __all__ = [
     "TroussePayback",
     "last_crfs_balance",
 ]
+
+# CRFS and controls (issue 8).
+from .controls import (  # noqa: E402
+    CHECKLIST,
+    REASON_FIELDS,
+    Control,
+    ControlAction,
+)
+from .crfs import (  # noqa: E402
+    CRFS_REASONS,
+    Crfs,
+    CrfsCategory,
+    CrfsLine,
+    CrfsReminder,
+    Reason,
+    due_date,
+)
+
+__all__ += [
+    "CHECKLIST",
+    "CRFS_REASONS",
+    "REASON_FIELDS",
+    "Control",
+    "ControlAction",
+    "Crfs",
+    "CrfsCategory",
+    "CrfsLine",
+    "CrfsReminder",
+    "Reason",
+    "due_date",
+]

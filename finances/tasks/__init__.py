@@ -32,3 +32,5 @@ __all__ = [
     "sweep_stale_jobs",
     "update_progress",
 ]
+
+from . import crfs as _crfs  # noqa: E402, F401  (the CRFS reminders' job kind)

@@ -507,6 +507,9 @@ def _run_in_process(report, counts: list[int]) -> None:
 
 
 def run(report) -> None:
+    from . import finances_crfs
+
+    finances_crfs.run(report)
     counts = receipt_counts()
     directory = tempfile.mkdtemp(prefix="bench-recus-")
     media = os.path.join(directory, "media")

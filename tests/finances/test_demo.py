@@ -6,12 +6,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from cooperatives.demo import generate
 from finances import demo
 from finances.models import Channel, DonationRequest, Receipt, ReceiptCounter
 from finances.registers import numbering_check
 from finances.services import line_problems
 from finances.services.receipts import _already_receipted
-from occe.core import demo as core_demo
 from occe.core.demo_apps import DemoContext
 from occe.core.models import SchoolYear
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def test_department_scale_gives_the_seed_reports_receipts(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    core_demo.generate(30, seed=3)
+    generate(30, seed=3)
     # The department's figures, spread over the 30 cooperatives generated.
     lines = demo.populate(DemoContext(seed=3, coops=625))
     previous = SchoolYear.objects.current().previous()
