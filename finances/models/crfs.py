@@ -224,14 +224,20 @@ class CrfsQuerySet(models.QuerySet):
     def last_balance(self, cooperative: Cooperative) -> Decimal | None:
         """The closing balance per the books of the coop's latest received CRFS (None if
         none): what other parts of finances (grants) read as the coop's known balance."""
-        crfs = (
-            self.filter(cooperative=cooperative)
+        return self.last_balances([cooperative.pk]).get(cooperative.pk)
+
+    def last_balances(self, cooperative_ids) -> dict[int, Decimal]:
+        """{coop id: last_balance} for several coops in one query (the commission's page)."""
+        rows = (
+            self.filter(cooperative_id__in=cooperative_ids)
             .received()
-            .order_by("-school_year__start_year")
-            .only("closing_balance")
-            .first()
+            .order_by("cooperative_id", "-school_year__start_year")
+            .values_list("cooperative_id", "closing_balance")
         )
-        return crfs.closing_balance if crfs else None
+        balances: dict[int, Decimal] = {}
+        for cooperative_id, balance in rows:
+            balances.setdefault(cooperative_id, balance)
+        return balances
 
 
 class Crfs(models.Model):

@@ -20,6 +20,8 @@ from simple_history.models import HistoricalRecords
 from cooperatives.models import Cooperative
 from occe.core.models import SchoolYear, private_upload_path
 
+from .crfs import Crfs
+
 MAX_GRANT_AMOUNT = Decimal("100000")  # an envelope or an amount asked: far above any real one
 MAX_BUDGET_LINES = 30
 MAX_PUPILS = 5000
@@ -380,9 +382,9 @@ class GrantPayment(models.Model):
 
 
 def last_crfs_balance(coop: Cooperative) -> Decimal | None:
-    """The closing bank balance of the coop's last CRFS. The CRFS model lives in another
-    branch: None until the lead wires it (the solidarity form then asks the applicant)."""
-    return None
+    """The closing balance of the coop's last received CRFS (None: the solidarity form then
+    relies on the balance the applicant typed)."""
+    return Crfs.objects.last_balance(coop)
 
 
 # --- Trousse à projets pay-backs, municipal subsidies, insurance claims ----------------------

@@ -37,6 +37,7 @@ from ..forms_grants import (
     TroussePaybackForm,
 )
 from ..models import (
+    Crfs,
     GrantApplication,
     GrantDocument,
     GrantOpinion,
@@ -423,6 +424,7 @@ def commission_rows(session: GrantSession, user) -> tuple[list[dict], Decimal]:
             cooperative_id__in=coops, school_year=SchoolYear.objects.for_date(session.date)
         ).values_list("cooperative_id", "pupils")
     )
+    balances = Crfs.objects.last_balances({a.cooperative_id for a in applications})
     rows, running = [], Decimal("0")
     for application in applications:
         opinions = list(application.opinions.all())
@@ -443,7 +445,7 @@ def commission_rows(session: GrantSession, user) -> tuple[list[dict], Decimal]:
                 "application": application,
                 "pupils": pupils.get(application.cooperative_id),
                 "received": received.get(application.cooperative_id, Decimal("0")),
-                "crfs_balance": last_crfs_balance(application.cooperative),
+                "crfs_balance": balances.get(application.cooperative_id),
                 "opinions": opinions,
                 "proposed": proposed,
                 "running": running,

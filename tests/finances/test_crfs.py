@@ -12,7 +12,7 @@ from django.urls import reverse
 from PIL import Image
 
 from finances.forms_crfs import CrfsForm
-from finances.models import Crfs, CrfsCategory, Reason
+from finances.models import Crfs, CrfsCategory, Reason, last_crfs_balance
 from finances.services import crfs as services
 from finances.services.errors import WorkflowError
 from occe.core.models import Association
@@ -158,6 +158,10 @@ def test_last_balance_for_other_parts_of_finances(thresholds):
     CrfsFactory(cooperative=coop, school_year=year.previous(), accepted=True)
     CrfsFactory(cooperative=coop, school_year=year, closing_balance=Decimal("9.99"))  # draft
     assert Crfs.objects.last_balance(coop) == Decimal("1800.25")
+    # What the grants commission and the solidarity form read.
+    assert last_crfs_balance(coop) == Decimal("1800.25")
+    other = CooperativeFactory()
+    assert Crfs.objects.last_balances([coop.pk, other.pk]) == {coop.pk: Decimal("1800.25")}
 
 
 # --- Database bounds ---------------------------------------------------------------------------

@@ -141,7 +141,7 @@ def test_solidarity_asks_the_situation_and_the_balance_is_typed(client, mandatai
     client.post(reverse("finances:grant_application_create"), data)
     application = GrantApplication.objects.get()
     assert application.kind == "solidarite" and application.current_balance == Decimal("12.40")
-    assert last_crfs_balance(coop) is None  # wired by the lead once the CRFS lands
+    assert last_crfs_balance(coop) is None  # no CRFS received yet: the typed balance counts
 
 
 def test_attachments_are_checked_by_their_content(client, mandataire, coop):
