@@ -32,6 +32,7 @@ urlpatterns = [
     path("formations/", include("formations.urls")),
     path("vie-associative/", include("occe.association.urls")),
     path("prets/", include("prets.urls")),
+    path("actions/", include("actions.urls")),
     path("", include("occe.ops.urls")),
     path("", include("occe.core.urls")),
 ]

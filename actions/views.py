@@ -1,0 +1,500 @@
+"""The actions' pages: editions (everyone reads), class registrations (a teacher's own; staff
+all), the selection proposal, interventions, the intervenants' calendar (.ics) and budgets."""
+
+import calendar
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Prefetch, Q, Sum
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from cooperatives.forms import school_choices
+from cooperatives.models import Cooperative, TeacherSchool
+from occe.accounts import rules
+from occe.accounts.access import require, role_required
+
+from . import selection, services
+from .calendar import intervenant_calendar
+from .forms import (
+    ActionForm,
+    BudgetLineForm,
+    EditionForm,
+    IntervenantForm,
+    InterventionForm,
+    RegistrationForm,
+    StaffRegistrationForm,
+    StatusForm,
+)
+from .models import (
+    Action,
+    BudgetLine,
+    ClassRegistration,
+    Edition,
+    Intervenant,
+    Intervention,
+    can_manage,
+)
+
+reads_actions = role_required(lambda user: rules.is_teacher(user) or user.sees_everything)
+teachers_only = role_required(rules.is_teacher)
+staff_or_board = role_required(lambda user: user.sees_everything)
+staff_only = role_required(can_manage)
+
+
+def get_edition(request, pk) -> Edition:
+    queryset = Edition.objects.visible_to(request.user).select_related("action", "school_year")
+    return get_object_or_404(queryset, pk=pk)
+
+
+def get_registration(request, pk) -> ClassRegistration:
+    """The teacher's own class (staff and board: any); another teacher's is a 404."""
+    queryset = ClassRegistration.objects.visible_to(request.user).select_related(
+        "edition__action", "edition__school_year", "cooperative__circonscription", "teacher"
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def default_cooperative(user) -> Cooperative | None:
+    """A mandataire's own coop; a teacher's school (« Mon école »)."""
+    if rules.is_mandataire(user):
+        return Cooperative.objects.visible_to(user).active().order_by("number").first()
+    school = (
+        TeacherSchool.objects.filter(user=user, cooperative__status=Cooperative.Status.ACTIVE)
+        .select_related("cooperative")
+        .first()
+    )
+    return school.cooperative if school else None
+
+
+# --- Editions ---
+
+
+@reads_actions
+def catalogue(request):
+    """This year's editions (and later ones), with the user's own classes' count on each."""
+    year_start = timezone.localdate().year - (0 if timezone.localdate().month >= 9 else 1)
+    editions = (
+        Edition.objects.visible_to(request.user)
+        .filter(school_year__start_year__gte=year_start)
+        .select_related("action", "school_year")
+        .annotate(
+            mine=Count("registrations", filter=Q(registrations__teacher=request.user)),
+            registered=Count("registrations"),
+        )
+        .order_by("school_year__start_year", "action__title")
+    )
+    context = {"editions": editions, "can_manage": can_manage(request.user)}
+    return render(request, "actions/catalogue.html", context)
+
+
+@staff_or_board
+def action_list(request):
+    actions = Action.objects.annotate(edition_count=Count("editions")).prefetch_related(
+        Prefetch("editions", queryset=Edition.objects.select_related("school_year"))
+    )
+    context = {"actions": actions, "can_manage": can_manage(request.user)}
+    return render(request, "actions/action_list.html", context)
+
+
+@staff_only
+def action_create(request):
+    return _action_form(request, Action())
+
+
+@staff_only
+def action_edit(request, pk):
+    return _action_form(request, get_object_or_404(Action, pk=pk))
+
+
+def _action_form(request, action):
+    form = ActionForm(request.POST or None, instance=action)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Action enregistrée.")
+        return redirect("actions:action_list")
+    return render(
+        request, "actions/form.html", {"form": form, "title": action.title or "Nouvelle action"}
+    )
+
+
+@staff_only
+def edition_create(request, pk):
+    action = get_object_or_404(Action, pk=pk)
+    return _edition_form(request, Edition(action=action))
+
+
+@staff_only
+def edition_edit(request, pk):
+    edition = get_object_or_404(Edition.objects.editable_by(request.user), pk=pk)
+    return _edition_form(request, edition)
+
+
+def _edition_form(request, edition):
+    form = EditionForm(request.POST or None, instance=edition)
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                edition = form.save()
+        except IntegrityError:
+            form.add_error("school_year", "Cette action a déjà une édition cette année-là.")
+        else:
+            messages.success(request, "Édition enregistrée.")
+            return redirect(edition)
+    title = f"Édition de {edition.action.title}"
+    return render(request, "actions/form.html", {"form": form, "title": title})
+
+
+@require_POST
+@staff_only
+def edition_copy(request, pk):
+    edition = get_object_or_404(Edition.objects.editable_by(request.user), pk=pk)
+    try:
+        with transaction.atomic():
+            copy = edition.copy_to_next_year()
+    except IntegrityError:
+        messages.error(request, "L'édition de l'année suivante existe déjà.")
+        return redirect(edition)
+    messages.success(request, f"Édition {copy.school_year.label} préparée à partir de celle-ci.")
+    return redirect("actions:edition_edit", pk=copy.pk)
+
+
+@reads_actions
+def edition_detail(request, pk):
+    edition = get_edition(request, pk)
+    user = request.user
+    mine = ClassRegistration.objects.filter(edition=edition, teacher=user).select_related(
+        "cooperative"
+    )
+    context = {
+        "edition": edition,
+        "mine": mine,
+        "is_teacher": rules.is_teacher(user),
+        "can_manage": can_manage(user),
+    }
+    if user.sees_everything:
+        registrations = (
+            ClassRegistration.objects.filter(edition=edition)
+            .select_related("cooperative", "teacher")
+            .annotate(
+                planned=Count("interventions", filter=~Q(interventions__status="annulee")),
+            )
+            .order_by("status", "registered_at", "pk")
+        )
+        figures = registrations.aggregate(
+            classes=Count("pk"),
+            pupils=Sum("pupils"),
+            schools=Count("cooperative", distinct=True),
+        )
+        context |= {
+            "registrations": registrations,
+            "figures": figures,
+            "budget": edition.budget(),
+            "intervention_count": edition.interventions.holding().count(),
+        }
+    return render(request, "actions/edition_detail.html", context)
+
+
+# --- Registrations ---
+
+
+@reads_actions
+def register(request, pk):
+    """A teacher registers a class (their school proposed); staff register on a teacher's
+    behalf (by e-mail address)."""
+    edition = get_edition(request, pk)
+    staff = can_manage(request.user)
+    require(staff or rules.is_teacher(request.user))
+    if not staff and not edition.accepts_registrations():
+        messages.error(request, "Les inscriptions à cette action sont closes.")
+        return redirect(edition)
+    form_class = StaffRegistrationForm if staff else RegistrationForm
+    default = None if staff else default_cooperative(request.user)
+    form = form_class(request.POST or None, edition=edition, initial={"cooperative": default})
+    if request.method == "POST" and "q" not in request.POST and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration = services.register_class(
+                edition,
+                teacher=form.teacher if staff else request.user,
+                cooperative=data["cooperative"],
+                by=request.user,
+                class_name=data["class_name"],
+                levels=data["levels"],
+                pupils=data["pupils"],
+                other_teachers=data["other_teachers"],
+                motivation=data["motivation"],
+                whole_team=data["whole_team"],
+            )
+        except services.ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                "Classe inscrite : un courriel le confirme ; vous serez prévenu·e quand la "
+                "sélection sera faite.",
+            )
+            return redirect(registration)
+    return render(request, "actions/register.html", {"edition": edition, "form": form})
+
+
+@teachers_only
+def my_classes(request):
+    registrations = (
+        ClassRegistration.objects.filter(teacher=request.user)
+        .select_related("edition__action", "edition__school_year", "cooperative")
+        .annotate(planned=Count("interventions", filter=~Q(interventions__status="annulee")))
+        .order_by("-edition__school_year__start_year", "edition__action__title", "pk")
+    )
+    return render(request, "actions/my_classes.html", {"registrations": registrations})
+
+
+@reads_actions
+def registration_detail(request, pk):
+    registration = get_registration(request, pk)
+    interventions = registration.interventions.select_related("intervenant").order_by("starts_at")
+    context = {
+        "registration": registration,
+        "interventions": interventions,
+        "can_manage": can_manage(request.user),
+        "status_form": StatusForm(),
+    }
+    return render(request, "actions/registration_detail.html", context)
+
+
+@require_POST
+@reads_actions
+def registration_status(request, pk):
+    registration = get_registration(request, pk)
+    require(can_manage(request.user))
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_status(registration.pk, form.cleaned_data["status"])
+        except services.ActionError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Statut changé : l'enseignant est prévenu par courriel.")
+    return redirect(registration)
+
+
+# --- Selection ---
+
+
+@staff_or_board
+def selection_view(request, pk):
+    edition = get_edition(request, pk)
+    proposal = selection.propose(edition)
+    if request.method == "POST":
+        require(can_manage(request.user))
+        chosen = {int(v) for v in request.POST.getlist("retenue") if v.isdigit()}
+        known = {c.registration.pk for c in proposal.candidates}
+        excluded = {c.registration.pk for c in proposal.candidates if c.excluded}
+        counts = services.confirm_selection(edition, chosen & known, excluded - chosen)
+        messages.success(
+            request,
+            f"Sélection confirmée : {counts['retenue']} classe(s) retenue(s), "
+            f"{counts['attente']} en liste d'attente, {counts['non_retenue']} non retenue(s). "
+            "Les enseignants sont prévenus par courriel.",
+        )
+        return redirect(edition)
+    context = {"edition": edition, "proposal": proposal, "can_manage": can_manage(request.user)}
+    return render(request, "actions/selection.html", context)
+
+
+# --- Interventions ---
+
+
+@staff_only
+def intervention_create(request, pk):
+    edition = get_edition(request, pk)
+    initial = {}
+    registration_pk = request.GET.get("classe", "")
+    if registration_pk.isdigit():
+        initial["registration"] = int(registration_pk)
+    return _intervention_form(request, Intervention(edition=edition), edition, initial)
+
+
+@staff_only
+def intervention_create_other(request):
+    return _intervention_form(request, Intervention(), None, {})
+
+
+@staff_only
+def intervention_edit(request, pk):
+    intervention = get_object_or_404(
+        Intervention.objects.select_related("edition__action", "edition__school_year"), pk=pk
+    )
+    return _intervention_form(request, intervention, intervention.edition, {})
+
+
+def _intervention_form(request, intervention, edition, initial):
+    form = InterventionForm(
+        request.POST or None, instance=intervention, edition=edition, initial=initial
+    )
+    if request.method == "POST" and form.is_valid():
+        intervention = form.save()
+        try:
+            intervention.full_clean(exclude=["starts_at", "ends_at"], validate_constraints=False)
+            services.save_intervention(intervention)
+        except ValidationError as error:
+            for message in error.messages:
+                form.add_error(None, message)
+        except services.ActionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Intervention enregistrée.")
+            if intervention.registration_id:
+                return redirect("actions:registration_detail", pk=intervention.registration_id)
+            return redirect("actions:interventions")
+    context = {"form": form, "edition": edition, "intervention": intervention}
+    if edition is None:
+        chosen = form.cleaned_data.get("cooperative") if form.is_bound and form.is_valid() else None
+        current = intervention.cooperative if intervention.cooperative_id else None
+        context["school_choices"] = school_choices(request.POST.get("q", ""), chosen, current)
+        context["selected_school"] = chosen or current
+    return render(request, "actions/intervention_form.html", context)
+
+
+@require_POST
+@staff_only
+def intervention_status(request, pk):
+    intervention = get_object_or_404(Intervention, pk=pk)
+    status = request.POST.get("status", "")
+    if status not in Intervention.Status.values:
+        raise Http404
+    try:
+        services.set_intervention_status(intervention, status)
+    except services.ActionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Intervention {Intervention.Status(status).label.lower()}.")
+    if intervention.registration_id:
+        return redirect("actions:registration_detail", pk=intervention.registration_id)
+    return redirect("actions:interventions")
+
+
+@staff_or_board
+def interventions(request):
+    """Interventions of the month, all intervenants (or one), and those outside actions."""
+    month = _month(request.GET.get("mois", ""))
+    intervenants = list(Intervenant.objects.all())
+    chosen = request.GET.get("intervenant", "")
+    intervenant = next((i for i in intervenants if str(i.pk) == chosen), None)
+    start = timezone.make_aware(datetime.datetime.combine(month, datetime.time()))
+    end = timezone.make_aware(datetime.datetime.combine(_next_month(month), datetime.time()))
+    queryset = Intervention.objects.filter(starts_at__gte=start, starts_at__lt=end).select_related(
+        "intervenant", "cooperative", "edition__action", "registration"
+    )
+    if intervenant is not None:
+        queryset = queryset.filter(intervenant=intervenant)
+    days: dict = {}
+    for intervention in queryset:
+        days.setdefault(intervention.local_start.date(), []).append(intervention)
+    weeks = [
+        [(day, days.get(day, [])) for day in week]
+        for week in calendar.Calendar().monthdatescalendar(month.year, month.month)
+    ]
+    context = {
+        "month": month,
+        "previous": _previous_month(month),
+        "next": _next_month(month),
+        "weeks": weeks,
+        "interventions": queryset,
+        "intervenants": intervenants,
+        "intervenant": intervenant,
+        "can_manage": can_manage(request.user),
+    }
+    return render(request, "actions/interventions.html", context)
+
+
+def _month(text: str) -> datetime.date:
+    try:
+        year, month = (int(part) for part in text.split("-"))
+        return datetime.date(year, month, 1)
+    except (ValueError, TypeError):
+        today = timezone.localdate()
+        return today.replace(day=1)
+
+
+def _next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
+
+
+def _previous_month(month: datetime.date) -> datetime.date:
+    return (month - datetime.timedelta(days=1)).replace(day=1)
+
+
+@staff_or_board
+def intervenant_ics(request, pk):
+    intervenant = get_object_or_404(Intervenant, pk=pk)
+    response = HttpResponse(intervenant_calendar(intervenant), content_type="text/calendar")
+    response["Content-Disposition"] = f'attachment; filename="interventions-{intervenant.pk}.ics"'
+    return response
+
+
+@staff_or_board
+def intervenants(request):
+    form = IntervenantForm(request.POST or None)
+    if request.method == "POST":
+        require(can_manage(request.user))
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Intervenant ajouté.")
+            return redirect("actions:intervenants")
+    rows = Intervenant.objects.annotate(
+        count=Count("interventions", filter=~Q(interventions__status="annulee"))
+    )
+    context = {"form": form, "intervenants": rows, "can_manage": can_manage(request.user)}
+    return render(request, "actions/intervenants.html", context)
+
+
+@staff_only
+def intervenant_edit(request, pk):
+    intervenant = get_object_or_404(Intervenant, pk=pk)
+    form = IntervenantForm(request.POST or None, instance=intervenant)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Intervenant enregistré.")
+        return redirect("actions:intervenants")
+    return render(request, "actions/form.html", {"form": form, "title": intervenant.name})
+
+
+# --- Budget ---
+
+
+@staff_or_board
+def budget(request, pk):
+    edition = get_edition(request, pk)
+    form = BudgetLineForm(request.POST or None)
+    if request.method == "POST":
+        require(can_manage(request.user))
+        if form.is_valid():
+            line = form.save(commit=False)
+            line.edition = edition
+            line.save()
+            messages.success(request, "Ligne ajoutée.")
+            return redirect("actions:budget", pk=edition.pk)
+    lines = edition.budget_lines.all()
+    context = {
+        "edition": edition,
+        "form": form,
+        "expenses": [line for line in lines if line.kind == BudgetLine.Kind.DEPENSE],
+        "contributions": [line for line in lines if line.kind == BudgetLine.Kind.CONTRIBUTION],
+        "budget": edition.budget(),
+        "can_manage": can_manage(request.user),
+    }
+    return render(request, "actions/budget.html", context)
+
+
+@require_POST
+@staff_only
+def budget_line_delete(request, pk):
+    line = get_object_or_404(BudgetLine, pk=pk)
+    line.delete()
+    messages.success(request, "Ligne supprimée.")
+    return redirect("actions:budget", pk=line.edition_id)
