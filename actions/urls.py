@@ -21,6 +21,8 @@ urlpatterns = [
         name="intervention_create",
     ),
     path("editions/<int:pk>/budget/", views.budget, name="budget"),
+    path("editions/<int:pk>/budget.xlsx", views.budget_export, name="budget_export"),
+    path("editions/<int:pk>/classes.xlsx", views.registrations_export, name="registrations_export"),
     path("budget/<int:pk>/supprimer/", views.budget_line_delete, name="budget_line_delete"),
     path("inscriptions/<int:pk>/", views.registration_detail, name="registration_detail"),
     path("inscriptions/<int:pk>/statut/", views.registration_status, name="registration_status"),

@@ -20,6 +20,7 @@ from occe.accounts.access import require, role_required
 
 from . import selection, services
 from .calendar import intervenant_calendar
+from .exports import BudgetExporter, RegistrationExporter
 from .forms import (
     ActionForm,
     BudgetLineForm,
@@ -498,3 +499,17 @@ def budget_line_delete(request, pk):
     line.delete()
     messages.success(request, "Ligne supprimée.")
     return redirect("actions:budget", pk=line.edition_id)
+
+
+@staff_or_board
+def budget_export(request, pk):
+    edition = get_edition(request, pk)
+    exporter = BudgetExporter(edition=edition)
+    return exporter.response(exporter.get_filename())
+
+
+@staff_or_board
+def registrations_export(request, pk):
+    edition = get_edition(request, pk)
+    exporter = RegistrationExporter(edition=edition)
+    return exporter.response(exporter.get_filename())

@@ -55,6 +55,8 @@ ROUTES = [
     Route("actions:selection", STAFF_AND_BOARD, EDITION),
     Route("actions:intervention_create", STAFF_WRITE, EDITION),
     Route("actions:budget", STAFF_AND_BOARD, EDITION),
+    Route("actions:budget_export", STAFF_AND_BOARD, EDITION),
+    Route("actions:registrations_export", STAFF_AND_BOARD, EDITION),
     Route(
         "actions:budget_line_delete",
         as_post(STAFF_WRITE),
