@@ -566,3 +566,31 @@ class BudgetLine(models.Model):
 
     def __str__(self):
         return f"{self.label} : {self.amount} €"
+
+
+def diploma_path(instance, filename: str) -> str:
+    return f"actions/diplomes/{instance.registration.edition_id}/{filename}"
+
+
+class Diploma(models.Model):
+    """The diploma of a participating class, rendered once (what it prints is frozen in the
+    PDF), downloadable by the teacher and sent to them by e-mail once."""
+
+    registration = models.OneToOneField(
+        ClassRegistration, on_delete=models.CASCADE, related_name="diploma", verbose_name="classe"
+    )
+    pdf = models.FileField("PDF", upload_to=diploma_path, max_length=255)
+    issued_at = models.DateTimeField("délivré le", default=timezone.now)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "diplôme"
+
+    def __str__(self):
+        return f"Diplôme — {self.registration}"
+
+    def filename(self) -> str:
+        edition = self.registration.edition
+        return (
+            f"diplome-{edition.action.slug}-{edition.school_year.label}-{self.registration_id}.pdf"
+        )

@@ -3,10 +3,14 @@
 import smtplib
 
 from celery import shared_task
+from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
+from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from occe.core.models import Association
+from occe.core.jobs import JobKind, register
+from occe.core.models import Association, Job
 
 EMAIL_TRANSIENT = (smtplib.SMTPException, OSError, TimeoutError)
 
@@ -34,4 +38,85 @@ def send_status_change(registration_id: int, status: str) -> bool:
         f"{registration.get_status_display().lower()}"
     )
     EmailMessage(subject, body, None, [registration.teacher.email]).send()
+    return True
+
+
+DIPLOMAS = "actions.diplomas"
+
+
+def _participating(edition_id: int):
+    from .models import ClassRegistration
+
+    return ClassRegistration.objects.filter(
+        edition_id=edition_id,
+        status__in=[ClassRegistration.Status.PARTICIPANTE, ClassRegistration.Status.TERMINEE],
+    ).order_by("pk")
+
+
+@register
+class DiplomaBatch(JobKind):
+    """The diplomas of an edition's participating classes, one job with its progress. A
+    resumed or repeated run skips the classes that have their diploma and the e-mails sent."""
+
+    name = DIPLOMAS
+    label = "Diplômes des classes"
+
+    def run(self, job: Job) -> dict:
+        from .documents import diploma_pdf
+        from .models import Diploma
+
+        edition_id = job.parameters["edition"]
+        ids = list(_participating(edition_id).values_list("pk", flat=True))
+        job.set_total(len(ids))
+        made = 0
+        for registration_id in ids:
+            if not Diploma.objects.filter(registration_id=registration_id).exists():
+                registration = (
+                    _participating(edition_id)
+                    .select_related(
+                        "cooperative", "teacher", "edition__action", "edition__school_year"
+                    )
+                    .get(pk=registration_id)
+                )
+                diploma = Diploma(registration=registration)
+                diploma.pdf.save(diploma.filename(), ContentFile(diploma_pdf(registration)))
+                made += 1
+            _send_diploma(registration_id)
+            job.advance()
+        return {"made": made, "classes": len(ids)}
+
+    def url(self, job: Job) -> str | None:
+        from django.urls import reverse
+
+        return reverse("actions:edition_detail", args=[job.parameters["edition"]])
+
+
+def _send_diploma(registration_id: int) -> bool:
+    """Once per diploma: the sending date is claimed in the transaction that sends it."""
+    from .models import Diploma
+
+    with transaction.atomic():
+        claimed = Diploma.objects.filter(
+            registration_id=registration_id, sent_at__isnull=True
+        ).update(sent_at=timezone.now())
+        if not claimed:
+            return False
+        diploma = Diploma.objects.select_related(
+            "registration__teacher", "registration__cooperative", "registration__edition__action"
+        ).get(registration_id=registration_id)
+        registration = diploma.registration
+        association = Association.get()
+        body = render_to_string(
+            "actions/email/diploma.txt",
+            {"registration": registration, "association": association},
+        )
+        message = EmailMessage(
+            f"{association.short_name} — Diplôme {registration.edition.action.title}",
+            body,
+            None,
+            [registration.teacher.email],
+        )
+        with diploma.pdf.open("rb") as pdf:
+            message.attach(diploma.filename(), pdf.read(), "application/pdf")
+        message.send()  # an error rolls the claim back
     return True

@@ -7,8 +7,8 @@ import datetime
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch, Q, Sum
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -35,11 +35,13 @@ from .models import (
     Action,
     BudgetLine,
     ClassRegistration,
+    Diploma,
     Edition,
     Intervenant,
     Intervention,
     can_manage,
 )
+from .tasks import DIPLOMAS
 
 reads_actions = role_required(lambda user: rules.is_teacher(user) or user.sees_everything)
 teachers_only = role_required(rules.is_teacher)
@@ -196,6 +198,8 @@ def edition_detail(request, pk):
             "figures": figures,
             "budget": edition.budget(),
             "intervention_count": edition.interventions.holding().count(),
+            "diploma_job": _diploma_job(edition),
+            "diploma_count": Diploma.objects.filter(registration__edition=edition).count(),
         }
     return render(request, "actions/edition_detail.html", context)
 
@@ -249,6 +253,7 @@ def my_classes(request):
         ClassRegistration.objects.filter(teacher=request.user)
         .select_related("edition__action", "edition__school_year", "cooperative")
         .annotate(planned=Count("interventions", filter=~Q(interventions__status="annulee")))
+        .annotate(has_diploma=Exists(Diploma.objects.filter(registration=OuterRef("pk"))))
         .order_by("-edition__school_year__start_year", "edition__action__title", "pk")
     )
     return render(request, "actions/my_classes.html", {"registrations": registrations})
@@ -263,6 +268,7 @@ def registration_detail(request, pk):
         "interventions": interventions,
         "can_manage": can_manage(request.user),
         "status_form": StatusForm(),
+        "diploma": Diploma.objects.filter(registration=registration).first(),
     }
     return render(request, "actions/registration_detail.html", context)
 
@@ -513,3 +519,50 @@ def registrations_export(request, pk):
     edition = get_edition(request, pk)
     exporter = RegistrationExporter(edition=edition)
     return exporter.response(exporter.get_filename())
+
+
+# --- Diplomas ---
+
+
+def _diploma_job(edition):
+    from django.contrib.contenttypes.models import ContentType
+
+    from occe.core.models import Job
+
+    return (
+        Job.objects.filter(
+            kind=DIPLOMAS,
+            content_type=ContentType.objects.get_for_model(Edition),
+            object_id=edition.pk,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+@require_POST
+@staff_only
+def diplomas(request, pk):
+    """One background job makes the diplomas of the participating classes and e-mails them."""
+    from occe.core.jobs import launch
+
+    edition = get_edition(request, pk)
+    launch(DIPLOMAS, user=request.user, parameters={"edition": edition.pk}, obj=edition)
+    messages.success(
+        request, "Diplômes en préparation : ils seront envoyés aux enseignants par courriel."
+    )
+    return redirect(edition)
+
+
+@reads_actions
+def diploma_download(request, pk):
+    registration = get_registration(request, pk)
+    diploma = Diploma.objects.filter(registration=registration).first()
+    if diploma is None or not diploma.pdf:
+        raise Http404("Pas encore de diplôme pour cette classe.")
+    return FileResponse(
+        diploma.pdf.open("rb"),
+        as_attachment=True,
+        filename=diploma.filename(),
+        content_type="application/pdf",
+    )

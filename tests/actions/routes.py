@@ -2,6 +2,9 @@
 register classes and reach their own registrations (another teacher's is a 404); staff manage;
 the board reads."""
 
+from django.core.files.base import ContentFile
+
+from actions.models import ClassRegistration, Diploma
 from tests.access import EVERYONE, STAFF_AND_BOARD, Route, as_post, expect
 
 from .factories import (
@@ -32,6 +35,15 @@ class ActionsWorld:
         self.intervenant = self.intervention.intervenant
         self.budget_line = BudgetLineFactory(edition=self.edition)
         self.other_intervenant = IntervenantFactory()
+        # A participating class of the enseignant with its diploma.
+        self.participating = ClassRegistrationFactory(
+            edition=self.edition,
+            teacher=teacher,
+            cooperative=world.own_coop,
+            status=ClassRegistration.Status.PARTICIPANTE,
+        )
+        diploma = Diploma(registration=self.participating)
+        diploma.pdf.save(diploma.filename(), ContentFile(b"%PDF-1.4 test"))
 
 
 def build(world) -> ActionsWorld:
@@ -64,6 +76,8 @@ ROUTES = [
         "post",
     ),
     Route("actions:registration_detail", OWN_READ, REGISTRATION),
+    Route("actions:diploma", OWN_READ, {"pk": "actions.participating.pk"}),
+    Route("actions:diplomas", as_post(STAFF_WRITE), EDITION, "post"),
     Route(
         "actions:registration_status",
         as_post(expect(secretariat=200, animation=200, mandataire=404, autre_mandataire=404)),
