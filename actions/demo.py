@@ -24,6 +24,7 @@ from cooperatives.models import Cooperative
 from occe.accounts.models import Role, User
 from occe.core.demo import DOMAIN, FIRST_NAMES, LAST_NAMES, PASSWORD, _ascii
 from occe.core.demo_apps import DemoContext
+from occe.core.formats import number
 from occe.core.models import SchoolYear
 
 from .models import (
@@ -256,8 +257,8 @@ def populate(context: DemoContext) -> str:
         )
         counts["registrations"] += 1
     return (
-        f"Actions : {len(PLANS)} actions sur deux années, {counts['registrations']} classes "
-        f"inscrites, {counts['interventions']} interventions."
+        f"Actions : {len(PLANS)} actions sur deux années, {number(counts['registrations'])} "
+        f"classes inscrites, {number(counts['interventions'])} interventions."
     )
 
 

@@ -6,6 +6,7 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.http import FileResponse, Http404, HttpResponse
@@ -43,6 +44,7 @@ from .models import (
 )
 from .tasks import DIPLOMAS
 
+PAGE_SIZE = 50
 reads_actions = role_required(lambda user: rules.is_teacher(user) or user.sees_everything)
 teachers_only = role_required(rules.is_teacher)
 staff_or_board = role_required(lambda user: user.sees_everything)
@@ -188,13 +190,15 @@ def edition_detail(request, pk):
             )
             .order_by("status", "registered_at", "pk")
         )
-        figures = registrations.aggregate(
+        figures = ClassRegistration.objects.filter(edition=edition).aggregate(
             classes=Count("pk"),
             pupils=Sum("pupils"),
             schools=Count("cooperative", distinct=True),
         )
+        page = Paginator(registrations, PAGE_SIZE).get_page(request.GET.get("page"))
         context |= {
-            "registrations": registrations,
+            "registrations": page,
+            "page": page,
             "figures": figures,
             "budget": edition.budget(),
             "intervention_count": edition.interventions.holding().count(),

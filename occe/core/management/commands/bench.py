@@ -21,7 +21,7 @@ from django.test.utils import override_settings
 
 from occe.core import demo
 
-APPS = ["cooperatives", "finances"]
+APPS = ["cooperatives", "finances", "actions"]
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 
