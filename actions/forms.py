@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 from django import forms
+from django.db import models
 
 from cooperatives.forms import SchoolChoiceField, SchoolPickerForm
 from occe.core.forms import FrenchDecimalField
@@ -16,6 +17,8 @@ from .models import (
     Edition,
     Intervenant,
     Intervention,
+    Round,
+    Submission,
 )
 from .services import combine
 
@@ -211,3 +214,101 @@ class BudgetLineForm(forms.ModelForm):
     class Meta:
         model = BudgetLine
         fields = ["kind", "category", "label", "amount"]
+
+
+UPLOAD_TYPES = {
+    b"%PDF-": "PDF",
+    b"\x89PNG\r\n\x1a\n": "PNG",
+    b"\xff\xd8\xff": "JPEG",
+}
+
+
+def check_production_file(file) -> None:
+    """An image (PNG, JPEG) or a PDF, by its content and not its name; at most
+    settings.MAX_UPLOAD_SIZE."""
+    from django.conf import settings
+
+    if file.size > settings.MAX_UPLOAD_SIZE:
+        limit = settings.MAX_UPLOAD_SIZE // (1024 * 1024)
+        raise forms.ValidationError(f"Le fichier dépasse {limit} Mo.")
+    file.seek(0)
+    head = file.read(16)
+    file.seek(0)
+    if not any(head.startswith(magic) for magic in UPLOAD_TYPES):
+        raise forms.ValidationError(
+            "Envoyez une image (PNG, JPEG) ou un PDF ; pour une vidéo, donnez son lien."
+        )
+
+
+def _formfield(field, **kwargs):
+    if isinstance(field, models.URLField):
+        kwargs["assume_scheme"] = "https"  # a link typed without its scheme
+    return field.formfield(**kwargs)
+
+
+class RoundForm(forms.ModelForm):
+    class Meta:
+        model = Round
+        formfield_callback = _formfield
+        fields = ["cycle", "number", "challenges", "document_url", "opens_on", "closes_on"]
+        widgets = {
+            "opens_on": DATE,
+            "closes_on": DATE,
+            "challenges": forms.Textarea(attrs={"rows": 5}),
+        }
+
+
+class SubmissionForm(forms.ModelForm):
+    registration = forms.ModelChoiceField(label="Classe", queryset=ClassRegistration.objects.none())
+
+    class Meta:
+        model = Submission
+        formfield_callback = _formfield
+        fields = ["registration", "text", "file", "video_url"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 5}),
+            "file": forms.ClearableFileInput(
+                attrs={"accept": "image/png,image/jpeg,application/pdf"}
+            ),
+        }
+
+    def __init__(self, *args, classes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["registration"]
+        field.queryset = ClassRegistration.objects.filter(pk__in=[c.pk for c in classes])
+        field.label_from_instance = lambda r: f"{r.class_name} — {r.cooperative.name}"
+        if len(classes) == 1:
+            field.initial = classes[0].pk
+
+    def clean_file(self):
+        file = self.cleaned_data.get("file")
+        if file and hasattr(file, "content_type"):  # a new upload
+            check_production_file(file)
+        return file
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("text") or data.get("file") or data.get("video_url")):
+            raise forms.ValidationError(
+                "Écrivez la réponse, joignez un fichier ou donnez un lien vers une vidéo."
+            )
+        return data
+
+
+class ScoreForm(forms.ModelForm):
+    score = forms.IntegerField(
+        label="Note (sur 20)",
+        min_value=0,
+        max_value=20,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "size": "3"}),
+        error_messages={
+            "min_value": "La note va de 0 à 20.",
+            "max_value": "La note va de 0 à 20.",
+            "invalid": "Indiquez une note de 0 à 20.",
+        },
+    )
+
+    class Meta:
+        model = Submission
+        fields = ["score", "comment"]
+        widgets = {"comment": forms.Textarea(attrs={"rows": 2})}

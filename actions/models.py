@@ -594,3 +594,133 @@ class Diploma(models.Model):
         return (
             f"diplome-{edition.action.slug}-{edition.school_year.label}-{self.registration_id}.pdf"
         )
+
+
+MAX_SCORE = 20
+
+
+class Round(models.Model):
+    """A round of a remote challenge (Défimaths): per edition and cycle, its challenges, open
+    between two dates; the classes of that cycle answer."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="rounds", verbose_name="édition"
+    )
+    cycle = models.PositiveSmallIntegerField(
+        "cycle", choices=[(1, "Cycle 1"), (2, "Cycle 2"), (3, "Cycle 3"), (4, "Cycle 4")]
+    )
+    number = models.PositiveSmallIntegerField(
+        "manche n°", validators=[MinValueValidator(1), MaxValueValidator(10)]
+    )
+    challenges = models.TextField(
+        "défis", max_length=5000, help_text="Les énoncés des 2 ou 3 défis de la manche."
+    )
+    document_url = models.URLField("document (lien)", blank=True)
+    opens_on = models.DateField("ouverture")
+    closes_on = models.DateField("clôture")
+    announced_at = models.DateTimeField("annoncée le", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "manche"
+        ordering = ["edition", "cycle", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "cycle", "number"],
+                name="one_round_per_number_and_cycle",
+                violation_error_message="Cette manche existe déjà pour ce cycle.",
+            ),
+            models.CheckConstraint(
+                condition=Q(closes_on__gte=models.F("opens_on")),
+                name="round_closes_after_opening",
+                violation_error_message="La clôture précède l'ouverture.",
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=1) & Q(number__lte=10) & Q(cycle__gte=1) & Q(cycle__lte=4),
+                name="round_number_and_cycle_bounds",
+                violation_error_message="Manche 1 à 10, cycle 1 à 4.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.edition.action.title} — cycle {self.cycle}, manche {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("actions:round_detail", args=[self.pk])
+
+    def clean(self):
+        if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
+            raise ValidationError({"closes_on": "La clôture précède l'ouverture."})
+
+    def is_open(self) -> bool:
+        return self.opens_on <= timezone.localdate() <= self.closes_on
+
+    def classes(self):
+        """The edition's registered classes of this round's cycle (not the ones left out)."""
+        return [
+            r
+            for r in self.edition.registrations.exclude(
+                status__in=[ClassRegistration.Status.NON_RETENUE, ClassRegistration.Status.ATTENTE]
+            ).select_related("teacher", "cooperative")
+            if self.cycle in r.cycles
+        ]
+
+
+def submission_path(instance, filename: str) -> str:
+    return f"actions/reponses/{instance.round_id}/{instance.registration_id}-{filename[-60:]}"
+
+
+class SubmissionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "SubmissionQuerySet":
+        if not rules.is_authenticated(user):
+            return self.none()
+        if reads_everything(user):
+            return self
+        return self.filter(registration__teacher=user)
+
+
+class Submission(models.Model):
+    """A class's answer to a round: text and/or a file (image or PDF) and/or a video link;
+    scored by staff."""
+
+    round = models.ForeignKey(
+        Round, on_delete=models.CASCADE, related_name="submissions", verbose_name="manche"
+    )
+    registration = models.ForeignKey(
+        ClassRegistration,
+        on_delete=models.CASCADE,
+        related_name="submissions",
+        verbose_name="classe",
+    )
+    text = models.TextField("réponse", blank=True, max_length=10000)
+    file = models.FileField("fichier", upload_to=submission_path, blank=True, max_length=255)
+    video_url = models.URLField("lien vers une vidéo", blank=True)
+    submitted_at = models.DateTimeField("envoyée le", default=timezone.now)
+    score = models.PositiveSmallIntegerField(
+        "note", null=True, blank=True, validators=[MaxValueValidator(MAX_SCORE)]
+    )
+    comment = models.TextField("commentaire", blank=True, max_length=2000)
+    scored_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = SubmissionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "réponse"
+        ordering = ["round", "submitted_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "registration"],
+                name="one_submission_per_class_and_round",
+                violation_error_message="Cette classe a déjà répondu à cette manche.",
+            ),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__lte=MAX_SCORE),
+                name="submission_score_bounds",
+                violation_error_message="La note va de 0 à 20.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.registration.class_name} — {self.round}"

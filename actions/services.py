@@ -166,3 +166,21 @@ def set_intervention_status(intervention: Intervention, status: str) -> Interven
 
 def combine(day: datetime.date, time: datetime.time) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, time))
+
+
+def submit(round_, data: dict):
+    """A class's answer to a round: a second sending replaces the first (one per class)."""
+    from .models import Submission
+
+    with transaction.atomic():
+        submission, _ = Submission.objects.select_for_update().get_or_create(
+            round=round_, registration=data["registration"]
+        )
+        submission.text = data.get("text", "")
+        submission.video_url = data.get("video_url", "")
+        if data.get("file"):
+            submission.file = data["file"]
+        submission.submitted_at = timezone.now()
+        submission.score = None  # a new answer is scored again
+        submission.save()
+    return submission

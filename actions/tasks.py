@@ -120,3 +120,37 @@ def _send_diploma(registration_id: int) -> bool:
             message.attach(diploma.filename(), pdf.read(), "application/pdf")
         message.send()  # an error rolls the claim back
     return True
+
+
+@shared_task(autoretry_for=EMAIL_TRANSIENT, max_retries=3, retry_backoff=True)
+def announce_round(round_id: int) -> int:
+    """A personalised e-mail to the teacher of each class of the round's cycle, once per round
+    (the announcement date is claimed in the transaction that sends)."""
+    from django.core.mail import get_connection
+
+    from .models import Round
+
+    with transaction.atomic():
+        claimed = Round.objects.filter(pk=round_id, announced_at__isnull=True).update(
+            announced_at=timezone.now()
+        )
+        if not claimed:
+            return 0
+        round_ = Round.objects.select_related("edition__action", "edition__school_year").get(
+            pk=round_id
+        )
+        association = Association.get()
+        messages = []
+        for registration in round_.classes():
+            body = render_to_string(
+                "actions/email/round.txt",
+                {"round": round_, "registration": registration, "association": association},
+            )
+            subject = (
+                f"{association.short_name} — {round_.edition.action.title} : manche "
+                f"{round_.number} pour la classe {registration.class_name}"
+            )
+            messages.append(EmailMessage(subject, body, None, [registration.teacher.email]))
+        with get_connection() as connection:
+            connection.send_messages(messages)  # an error rolls the claim back
+    return len(messages)

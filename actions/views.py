@@ -29,8 +29,11 @@ from .forms import (
     IntervenantForm,
     InterventionForm,
     RegistrationForm,
+    RoundForm,
+    ScoreForm,
     StaffRegistrationForm,
     StatusForm,
+    SubmissionForm,
 )
 from .models import (
     Action,
@@ -40,9 +43,11 @@ from .models import (
     Edition,
     Intervenant,
     Intervention,
+    Round,
+    Submission,
     can_manage,
 )
-from .tasks import DIPLOMAS
+from .tasks import DIPLOMAS, announce_round
 
 PAGE_SIZE = 50
 reads_actions = role_required(lambda user: rules.is_teacher(user) or user.sees_everything)
@@ -570,3 +575,125 @@ def diploma_download(request, pk):
         filename=diploma.filename(),
         content_type="application/pdf",
     )
+
+
+# --- Remote rounds (Défimaths) ---
+
+
+def _teacher_classes(user, edition, round_=None) -> list:
+    """The user's classes in the edition that may answer (of the round's cycle)."""
+    registrations = (
+        ClassRegistration.objects.filter(edition=edition, teacher=user)
+        .exclude(
+            status__in=[ClassRegistration.Status.NON_RETENUE, ClassRegistration.Status.ATTENTE]
+        )
+        .select_related("cooperative")
+    )
+    return [r for r in registrations if round_ is None or round_.cycle in r.cycles]
+
+
+@reads_actions
+def rounds(request, pk):
+    edition = get_edition(request, pk)
+    form = RoundForm(request.POST or None)
+    if request.method == "POST":
+        require(can_manage(request.user))
+        if form.is_valid():
+            round_ = form.save(commit=False)
+            round_.edition = edition
+            try:
+                with transaction.atomic():
+                    round_.save()
+            except IntegrityError:
+                form.add_error("number", "Cette manche existe déjà pour ce cycle.")
+            else:
+                messages.success(request, "Manche ajoutée.")
+                return redirect("actions:rounds", pk=edition.pk)
+    rows = edition.rounds.annotate(
+        answers=Count("submissions"),
+        mine=Count("submissions", filter=Q(submissions__registration__teacher=request.user)),
+    )
+    if not request.user.sees_everything:
+        cycles = {c for r in _teacher_classes(request.user, edition) for c in r.cycles}
+        rows = rows.filter(cycle__in=cycles)
+    context = {
+        "edition": edition,
+        "rounds": rows,
+        "form": form,
+        "can_manage": can_manage(request.user),
+    }
+    return render(request, "actions/rounds.html", context)
+
+
+def get_round(request, pk) -> Round:
+    queryset = Round.objects.filter(
+        edition__in=Edition.objects.visible_to(request.user)
+    ).select_related("edition__action", "edition__school_year")
+    return get_object_or_404(queryset, pk=pk)
+
+
+@reads_actions
+def round_detail(request, pk):
+    round_ = get_round(request, pk)
+    user = request.user
+    classes = _teacher_classes(user, round_.edition, round_) if rules.is_teacher(user) else []
+    form = None
+    if classes:
+        form = SubmissionForm(request.POST or None, request.FILES or None, classes=classes)
+        if request.method == "POST":
+            if not round_.is_open():
+                messages.error(request, "Cette manche n'est pas ouverte.")
+                return redirect(round_)
+            if form.is_valid():
+                services.submit(round_, form.cleaned_data)
+                messages.success(request, "Réponse envoyée.")
+                return redirect(round_)
+    elif request.method == "POST":
+        require(False)
+    mine = Submission.objects.filter(round=round_, registration__teacher=user).select_related(
+        "registration"
+    )
+    context = {"round": round_, "form": form, "mine": mine, "can_manage": can_manage(user)}
+    if user.sees_everything:
+        context["submissions"] = (
+            Submission.objects.filter(round=round_)
+            .select_related("registration__cooperative", "scored_by")
+            .order_by("registration__cooperative__name", "pk")
+        )
+    return render(request, "actions/round_detail.html", context)
+
+
+@require_POST
+@staff_only
+def round_announce(request, pk):
+    round_ = get_round(request, pk)
+    if round_.announced_at:
+        messages.info(request, "Cette manche a déjà été annoncée.")
+    else:
+        transaction.on_commit(lambda: announce_round.delay(round_.pk))
+        messages.success(request, "Courriels en cours d'envoi aux classes du cycle.")
+    return redirect(round_)
+
+
+@require_POST
+@staff_only
+def submission_score(request, pk):
+    submission = get_object_or_404(Submission.objects.select_related("round"), pk=pk)
+    form = ScoreForm(request.POST, instance=submission)
+    if form.is_valid():
+        scored = form.save(commit=False)
+        scored.scored_by = request.user
+        scored.save()
+        messages.success(request, "Note enregistrée.")
+    else:
+        errors = " ".join(e for field_errors in form.errors.values() for e in field_errors)
+        messages.error(request, f"Note non enregistrée : {errors}")
+    return redirect(submission.round)
+
+
+@reads_actions
+def submission_file(request, pk):
+    submission = get_object_or_404(Submission.objects.visible_to(request.user), pk=pk)
+    if not submission.file:
+        raise Http404
+    return FileResponse(submission.file.open("rb"), as_attachment=True)

@@ -10,6 +10,7 @@ from actions.models import (
     Edition,
     Intervenant,
     Intervention,
+    Round,
 )
 from occe.core.models import SchoolYear
 from tests.accounts.factories import UserFactory
@@ -93,3 +94,17 @@ class BudgetLineFactory(factory.django.DjangoModelFactory):
     category = BudgetLine.Category.HONORAIRES
     label = "Cachets des comédiens"
     amount = 1000
+
+
+class RoundFactory(factory.django.DjangoModelFactory):
+    """An open round for cycle 3."""
+
+    class Meta:
+        model = Round
+
+    edition = factory.SubFactory(EditionFactory, mode="a_distance")
+    cycle = 3
+    number = factory.Sequence(lambda n: n % 10 + 1)
+    challenges = "Défi 1 : combien de carrés dans un échiquier ?"
+    opens_on = factory.LazyFunction(lambda: in_days(-3))
+    closes_on = factory.LazyFunction(lambda: in_days(10))

@@ -4,7 +4,7 @@ the board reads."""
 
 from django.core.files.base import ContentFile
 
-from actions.models import ClassRegistration, Diploma
+from actions.models import ClassRegistration, Diploma, Submission
 from tests.access import EVERYONE, STAFF_AND_BOARD, Route, as_post, expect
 
 from .factories import (
@@ -13,6 +13,7 @@ from .factories import (
     EditionFactory,
     IntervenantFactory,
     InterventionFactory,
+    RoundFactory,
 )
 
 TEACHERS = expect(enseignant=200, mandataire=200, autre_mandataire=200)
@@ -44,6 +45,10 @@ class ActionsWorld:
         )
         diploma = Diploma(registration=self.participating)
         diploma.pdf.save(diploma.filename(), ContentFile(b"%PDF-1.4 test"))
+        # A round of the classes' cycle, answered by the enseignant's class with a file.
+        self.round = RoundFactory(edition=self.edition, cycle=3)
+        self.submission = Submission(round=self.round, registration=self.registration, text="42")
+        self.submission.file.save("reponse.pdf", ContentFile(b"%PDF-1.4 test"))
 
 
 def build(world) -> ActionsWorld:
@@ -76,6 +81,17 @@ ROUTES = [
         "post",
     ),
     Route("actions:registration_detail", OWN_READ, REGISTRATION),
+    Route("actions:rounds", EVERYONE, EDITION),
+    Route("actions:round_detail", EVERYONE, {"pk": "actions.round.pk"}),
+    Route("actions:round_announce", as_post(STAFF_WRITE), {"pk": "actions.round.pk"}, "post"),
+    Route(
+        "actions:submission_score",
+        as_post(STAFF_WRITE),
+        {"pk": "actions.submission.pk"},
+        "post",
+        {"score": "=15"},
+    ),
+    Route("actions:submission_file", OWN_READ, {"pk": "actions.submission.pk"}),
     Route("actions:diploma", OWN_READ, {"pk": "actions.participating.pk"}),
     Route("actions:diplomas", as_post(STAFF_WRITE), EDITION, "post"),
     Route(
