@@ -34,6 +34,8 @@ from .models import (
     Edition,
     Intervenant,
     Intervention,
+    Round,
+    Submission,
 )
 
 D = Decimal
@@ -241,6 +243,7 @@ def populate(context: DemoContext) -> str:
                 )
             counts["registrations"] += len(registrations)
     counts["interventions"] += _outside(previous, coops, context, rng, slots)
+    counts["registrations"] += _defimaths(current, today, coops, teacher_iter, context, rng)
     if demo_teacher is not None:
         thea = Edition.objects.get(action__title="THEA", school_year=current)
         school = getattr(demo_teacher, "school", None)
@@ -257,14 +260,16 @@ def populate(context: DemoContext) -> str:
         )
         counts["registrations"] += 1
     return (
-        f"Actions : {len(PLANS)} actions sur deux années, {number(counts['registrations'])} "
+        f"Actions : {len(PLANS) + 1} actions sur deux années, {number(counts['registrations'])} "
         f"classes inscrites, {number(counts['interventions'])} interventions."
     )
 
 
 def _teachers(context: DemoContext, rng: random.Random) -> list[int]:
-    needed = sum(context.scaled(p.classes, minimum=1) for p in PLANS) * 2 + context.scaled(
-        THEA_REGISTERED_NOW, minimum=THEA_REGISTERED_NOW
+    needed = (
+        sum(context.scaled(p.classes, minimum=1) for p in PLANS) * 2
+        + context.scaled(THEA_REGISTERED_NOW, minimum=THEA_REGISTERED_NOW)
+        + context.scaled(6, minimum=3) * len(CYCLE_LEVELS)
     )
     password = make_password(PASSWORD)
     users = []
@@ -431,3 +436,80 @@ def _budget(plan: Plan, edition: Edition) -> None:
         for label, amount in plan.contributions
     ]
     BudgetLine.objects.bulk_create(lines)
+
+
+DEFIS = {
+    1: "Défi 1 : combien de pattes dans la ferme ?\nDéfi 2 : range les boîtes de la plus petite "
+    "à la plus grande.",
+    2: "Défi 1 : trouve tous les nombres de deux chiffres dont la somme des chiffres fait 9.\n"
+    "Défi 2 : combien de carrés sur ce quadrillage ?\nDéfi 3 : partage équitable des billes.",
+    3: "Défi 1 : combien de carrés dans un échiquier ?\nDéfi 2 : le plus grand produit avec "
+    "les chiffres 1 à 5.\nDéfi 3 : le patron du cube.",
+}
+CYCLE_LEVELS = {1: ["GS"], 2: ["CE1"], 3: ["CM2"]}
+
+
+def _defimaths(year, today, coops, teachers, context, rng) -> int:
+    """OCCE 02's Défimaths this year: 3 rounds for each of the 3 cycles (the first closed and
+    scored, the second open, the third to come) and classes of each cycle registered."""
+    action = Action.objects.create(
+        title="Défimaths",
+        objectives="Chercher, raisonner et communiquer en mathématiques, en classe et à distance.",
+        scope=Action.Scope.DEPARTEMENTALE,
+    )
+    edition = Edition.objects.create(
+        action=action,
+        school_year=year,
+        mode=Edition.Mode.A_DISTANCE,
+        levels=["PS", "MS", "GS", "CP", "CE1", "CE2", "CM1", "CM2", "6e"],
+        registration_opens=today - datetime.timedelta(days=40),
+        registration_closes=today + datetime.timedelta(days=30),
+        final_event="Remise des diplômes",
+    )
+    windows = [(-30, -10), (-5, 15), (25, 45)]
+    rounds = [
+        Round.objects.create(
+            edition=edition,
+            cycle=cycle,
+            number=number,
+            challenges=DEFIS[cycle],
+            opens_on=today + datetime.timedelta(days=start),
+            closes_on=today + datetime.timedelta(days=end),
+            announced_at=timezone.now() if start < 0 else None,
+        )
+        for cycle in (1, 2, 3)
+        for number, (start, end) in enumerate(windows, start=1)
+    ]
+    per_cycle = context.scaled(6, minimum=3)
+    rows = []
+    for levels in CYCLE_LEVELS.values():
+        for n in range(per_cycle):
+            teacher = next(teachers)
+            rows.append(
+                ClassRegistration(
+                    edition=edition,
+                    cooperative=rng.choice(coops),
+                    teacher_id=teacher,
+                    registered_by_id=teacher,
+                    class_name=f"{levels[0]} défimaths {n + 1}",
+                    levels=levels,
+                    pupils=rng.randint(18, 28),
+                    status=ClassRegistration.Status.PARTICIPANTE,
+                    registered_at=timezone.now() - datetime.timedelta(days=35, hours=n),
+                )
+            )
+    registrations = ClassRegistration.objects.bulk_create(rows, batch_size=500)
+    first_rounds = {r.cycle: r for r in rounds if r.number == 1}
+    Submission.objects.bulk_create(
+        [
+            Submission(
+                round=first_rounds[r.cycles[0]],
+                registration=r,
+                text="Notre classe a trouvé : voir le détail de nos recherches.",
+                score=rng.randint(8, 20),
+            )
+            for r in registrations
+            if rng.random() < 0.7
+        ]
+    )
+    return len(registrations)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_department_scale_reproduces_the_seed_report():
     department.generate(625, seed=1)
     line = demo.populate(DemoContext(seed=1, coops=625))
-    assert line.startswith("Actions : 5 actions")
+    assert line.startswith("Actions : 6 actions")
     year = SchoolYear.objects.current().previous()
     classes, schools = indicators.classes(year), indicators.schools(year)
     pupils, held = indicators.pupils(year), indicators.interventions(year)
@@ -48,6 +48,10 @@ def test_department_scale_reproduces_the_seed_report():
     proposal = selection.propose(thea)
     assert len(proposal.candidates) > thea.capacity == len(proposal.proposed)
     assert sum(c.excluded for c in proposal.candidates) == 2
+    # Défimaths: 3 rounds for each of the 3 cycles, the first ones answered.
+    defimaths = Edition.objects.get(action__slug="defimaths")
+    assert defimaths.rounds.count() == 9
+    assert defimaths.rounds.filter(number=1, submissions__isnull=False).exists()
     # The demo teacher has classes to see.
     assert ClassRegistration.objects.filter(teacher__email="enseignant@occe92.test").count() == 2
 
@@ -68,4 +72,4 @@ def test_the_report_reads_the_keys():
 def test_a_small_department_works_too():
     department.generate(30, seed=2)
     demo.populate(DemoContext(seed=2, coops=30))
-    assert Edition.objects.count() == 10
+    assert Edition.objects.count() == 11
