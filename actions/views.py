@@ -229,7 +229,7 @@ def register(request, pk):
     form_class = StaffRegistrationForm if staff else RegistrationForm
     default = None if staff else default_cooperative(request.user)
     form = form_class(request.POST or None, edition=edition, initial={"cooperative": default})
-    if request.method == "POST" and "q" not in request.POST and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             registration = services.register_class(

@@ -40,6 +40,7 @@ def test_the_teacher_s_school_is_proposed_and_the_class_registered(
                 "pupils": "24",
                 "whole_team": "on",
                 "motivation": "Projet théâtre de l'école",
+                "q": "",
             },
         )
     registration = ClassRegistration.objects.get()
