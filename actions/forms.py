@@ -17,6 +17,7 @@ from .models import (
     Edition,
     Intervenant,
     Intervention,
+    Production,
     Round,
     Submission,
 )
@@ -312,3 +313,37 @@ class ScoreForm(forms.ModelForm):
         model = Submission
         fields = ["score", "comment"]
         widgets = {"comment": forms.Textarea(attrs={"rows": 2})}
+
+
+class ProductionForm(forms.ModelForm):
+    registration = forms.ModelChoiceField(label="Classe", queryset=ClassRegistration.objects.none())
+
+    class Meta:
+        model = Production
+        fields = ["registration", "title", "text", "file"]
+        widgets = {
+            "text": forms.Textarea(attrs={"rows": 8}),
+            "file": forms.ClearableFileInput(
+                attrs={"accept": "image/png,image/jpeg,application/pdf"}
+            ),
+        }
+
+    def __init__(self, *args, classes=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["registration"]
+        field.queryset = ClassRegistration.objects.filter(pk__in=[c.pk for c in classes])
+        field.label_from_instance = lambda r: f"{r.class_name} — {r.cooperative.name}"
+        if len(classes) == 1:
+            field.initial = classes[0].pk
+
+    def clean_file(self):
+        file = self.cleaned_data.get("file")
+        if file and hasattr(file, "content_type"):
+            check_production_file(file)
+        return file
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("text") or data.get("file")):
+            raise forms.ValidationError("Écrivez le texte ou joignez un fichier (image ou PDF).")
+        return data

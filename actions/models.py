@@ -724,3 +724,60 @@ class Submission(models.Model):
 
     def __str__(self):
         return f"{self.registration.class_name} — {self.round}"
+
+
+def production_path(instance, filename: str) -> str:
+    return f"actions/productions/{instance.edition_id}/{instance.registration_id}-{filename[-60:]}"
+
+
+class ProductionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "ProductionQuerySet":
+        if not rules.is_authenticated(user):
+            return self.none()
+        if reads_everything(user):
+            return self
+        return self.filter(registration__teacher=user)
+
+
+class Production(models.Model):
+    """A class's work sent to an edition (a poem, a land art photo); staff accept it. The
+    accepted text productions make the collected book."""
+
+    class Status(models.TextChoices):
+        PROPOSEE = "proposee", "Proposée"
+        ACCEPTEE = "acceptee", "Acceptée"
+        REFUSEE = "refusee", "Refusée"
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="productions", verbose_name="édition"
+    )
+    registration = models.ForeignKey(
+        ClassRegistration,
+        on_delete=models.CASCADE,
+        related_name="productions",
+        verbose_name="classe",
+    )
+    title = models.CharField("titre", max_length=200)
+    text = models.TextField("texte", blank=True, max_length=10000)
+    file = models.FileField("fichier", upload_to=production_path, blank=True, max_length=255)
+    status = models.CharField(
+        "statut", max_length=10, choices=Status.choices, default=Status.PROPOSEE
+    )
+    submitted_at = models.DateTimeField("envoyée le", default=timezone.now)
+
+    objects = ProductionQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "production"
+        ordering = ["edition", "registration__cooperative__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "title"],
+                name="one_production_per_title_and_class",
+                violation_error_message="Cette classe a déjà envoyé une production de ce titre.",
+            )
+        ]
+
+    def __str__(self):
+        return self.title

@@ -154,3 +154,47 @@ def announce_round(round_id: int) -> int:
         with get_connection() as connection:
             connection.send_messages(messages)  # an error rolls the claim back
     return len(messages)
+
+
+BOOK = "actions.book"
+
+
+@register
+class CollectedBook(JobKind):
+    """The collected book of an edition: title page, table of contents, one accepted text
+    production per page with its class and school. Made again in full on each run."""
+
+    name = BOOK
+    label = "Recueil des productions"
+
+    def run(self, job: Job) -> dict:
+        from occe.core.pdf import render_pdf
+
+        from .models import Edition, Production
+
+        edition = Edition.objects.select_related("action", "school_year").get(
+            pk=job.parameters["edition"]
+        )
+        productions = list(
+            Production.objects.filter(edition=edition, status=Production.Status.ACCEPTEE)
+            .exclude(text="")
+            .select_related("registration__cooperative")
+            .order_by("registration__cooperative__name", "registration__class_name", "pk")
+        )
+        job.set_total(1)
+        pdf = render_pdf(
+            "actions/pdf/book.html",
+            {
+                "edition": edition,
+                "productions": productions,
+                "association": Association.get(),
+            },
+        )
+        job.attach_result(pdf, f"recueil-{edition.action.slug}-{edition.school_year.label}.pdf")
+        job.advance()
+        return {"productions": len(productions)}
+
+    def url(self, job: Job) -> str | None:
+        from django.urls import reverse
+
+        return reverse("actions:productions", args=[job.parameters["edition"]])

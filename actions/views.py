@@ -28,6 +28,7 @@ from .forms import (
     EditionForm,
     IntervenantForm,
     InterventionForm,
+    ProductionForm,
     RegistrationForm,
     RoundForm,
     ScoreForm,
@@ -43,11 +44,12 @@ from .models import (
     Edition,
     Intervenant,
     Intervention,
+    Production,
     Round,
     Submission,
     can_manage,
 )
-from .tasks import DIPLOMAS, announce_round
+from .tasks import BOOK, DIPLOMAS, announce_round
 
 PAGE_SIZE = 50
 reads_actions = role_required(lambda user: rules.is_teacher(user) or user.sees_everything)
@@ -697,3 +699,93 @@ def submission_file(request, pk):
     if not submission.file:
         raise Http404
     return FileResponse(submission.file.open("rb"), as_attachment=True)
+
+
+# --- Productions and the collected book ---
+
+
+def _book_job(edition):
+    from django.contrib.contenttypes.models import ContentType
+
+    from occe.core.models import Job
+
+    return (
+        Job.objects.filter(
+            kind=BOOK,
+            content_type=ContentType.objects.get_for_model(Edition),
+            object_id=edition.pk,
+        )
+        .order_by("-pk")
+        .first()
+    )
+
+
+@reads_actions
+def productions(request, pk):
+    """Teachers send their classes' works; staff accept or refuse them and make the book."""
+    edition = get_edition(request, pk)
+    user = request.user
+    classes = _teacher_classes(user, edition) if rules.is_teacher(user) else []
+    form = None
+    if classes:
+        form = ProductionForm(request.POST or None, request.FILES or None, classes=classes)
+        if request.method == "POST" and form.is_valid():
+            production = form.save(commit=False)
+            production.edition = edition
+            try:
+                with transaction.atomic():
+                    production.save()
+            except IntegrityError:
+                form.add_error("title", "Cette classe a déjà envoyé une production de ce titre.")
+            else:
+                messages.success(request, "Production envoyée : l'équipe la relira.")
+                return redirect("actions:productions", pk=edition.pk)
+    elif request.method == "POST":
+        require(False)
+    rows = (
+        Production.objects.visible_to(user)
+        .filter(edition=edition)
+        .select_related("registration__cooperative")
+    )
+    context = {
+        "edition": edition,
+        "form": form,
+        "productions": rows,
+        "can_manage": can_manage(user),
+        "book_job": _book_job(edition) if user.sees_everything else None,
+    }
+    return render(request, "actions/productions.html", context)
+
+
+@require_POST
+@staff_only
+def production_review(request, pk):
+    production = get_object_or_404(Production, pk=pk)
+    status = request.POST.get("status", "")
+    if status not in (Production.Status.ACCEPTEE, Production.Status.REFUSEE):
+        raise Http404
+    production.status = status
+    production.save(update_fields=["status"])
+    messages.success(
+        request, f"« {production.title} » : {production.get_status_display().lower()}."
+    )
+    return redirect("actions:productions", pk=production.edition_id)
+
+
+@reads_actions
+def production_file(request, pk):
+    production = get_object_or_404(Production.objects.visible_to(request.user), pk=pk)
+    if not production.file:
+        raise Http404
+    return FileResponse(production.file.open("rb"), as_attachment=True)
+
+
+@require_POST
+@staff_only
+def book(request, pk):
+    from occe.core.jobs import launch
+
+    edition = get_edition(request, pk)
+    launch(BOOK, user=request.user, parameters={"edition": edition.pk}, obj=edition)
+    messages.success(request, "Recueil en préparation : il sera téléchargeable ici.")
+    return redirect("actions:productions", pk=edition.pk)

@@ -4,7 +4,7 @@ the board reads."""
 
 from django.core.files.base import ContentFile
 
-from actions.models import ClassRegistration, Diploma, Submission
+from actions.models import ClassRegistration, Diploma, Production, Submission
 from tests.access import EVERYONE, STAFF_AND_BOARD, Route, as_post, expect
 
 from .factories import (
@@ -49,6 +49,10 @@ class ActionsWorld:
         self.round = RoundFactory(edition=self.edition, cycle=3)
         self.submission = Submission(round=self.round, registration=self.registration, text="42")
         self.submission.file.save("reponse.pdf", ContentFile(b"%PDF-1.4 test"))
+        self.production = Production(
+            edition=self.edition, registration=self.registration, title="Le vent", text="…"
+        )
+        self.production.file.save("poeme.pdf", ContentFile(b"%PDF-1.4 test"))
 
 
 def build(world) -> ActionsWorld:
@@ -82,6 +86,16 @@ ROUTES = [
     ),
     Route("actions:registration_detail", OWN_READ, REGISTRATION),
     Route("actions:rounds", EVERYONE, EDITION),
+    Route("actions:productions", EVERYONE, EDITION),
+    Route("actions:book", as_post(STAFF_WRITE), EDITION, "post"),
+    Route(
+        "actions:production_review",
+        as_post(STAFF_WRITE),
+        {"pk": "actions.production.pk"},
+        "post",
+        {"status": "=acceptee"},
+    ),
+    Route("actions:production_file", OWN_READ, {"pk": "actions.production.pk"}),
     Route("actions:round_detail", EVERYONE, {"pk": "actions.round.pk"}),
     Route("actions:round_announce", as_post(STAFF_WRITE), {"pk": "actions.round.pk"}, "post"),
     Route(
