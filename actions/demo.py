@@ -34,6 +34,7 @@ from .models import (
     Edition,
     Intervenant,
     Intervention,
+    Production,
     Round,
     Submission,
 )
@@ -244,6 +245,7 @@ def populate(context: DemoContext) -> str:
             counts["registrations"] += len(registrations)
     counts["interventions"] += _outside(previous, coops, context, rng, slots)
     counts["registrations"] += _defimaths(current, today, coops, teacher_iter, context, rng)
+    counts["registrations"] += _poetry(current, today, coops, teacher_iter, context, rng)
     if demo_teacher is not None:
         thea = Edition.objects.get(action__title="THEA", school_year=current)
         school = getattr(demo_teacher, "school", None)
@@ -260,7 +262,7 @@ def populate(context: DemoContext) -> str:
         )
         counts["registrations"] += 1
     return (
-        f"Actions : {len(PLANS) + 1} actions sur deux années, {number(counts['registrations'])} "
+        f"Actions : {len(PLANS) + 2} actions sur deux années, {number(counts['registrations'])} "
         f"classes inscrites, {number(counts['interventions'])} interventions."
     )
 
@@ -270,6 +272,7 @@ def _teachers(context: DemoContext, rng: random.Random) -> list[int]:
         sum(context.scaled(p.classes, minimum=1) for p in PLANS) * 2
         + context.scaled(THEA_REGISTERED_NOW, minimum=THEA_REGISTERED_NOW)
         + context.scaled(6, minimum=3) * len(CYCLE_LEVELS)
+        + context.scaled(POETRY_CLASSES, minimum=2)
     )
     password = make_password(PASSWORD)
     users = []
@@ -510,6 +513,63 @@ def _defimaths(year, today, coops, teachers, context, rng) -> int:
             )
             for r in registrations
             if rng.random() < 0.7
+        ]
+    )
+    return len(registrations)
+
+
+POETRY_CLASSES = 8
+POEMS = [
+    ("Le vent sur l'Aisne", "Le vent court sur l'Aisne\net pousse les nuages\njusqu'à Laon."),
+    ("Les cathédrales", "Laon, Soissons, Saint-Quentin :\nles pierres chantent\nau matin."),
+    ("La forêt de Retz", "Sous les hêtres de Retz\nles feuilles dansent\net se taisent."),
+    ("Le canal", "Sur le canal qui dort\nune péniche passe\net s'endort."),
+]
+
+
+def _poetry(year, today, coops, teachers, context, rng) -> int:
+    """OCCE 02's « La Picardie en poésie » this year: each class sends a poem, most of them
+    accepted for the collected book."""
+    action = Action.objects.create(
+        title="La Picardie en poésie",
+        objectives="Écrire des poèmes sur sa région et les réunir en un recueil.",
+        scope=Action.Scope.REGIONALE,
+    )
+    edition = Edition.objects.create(
+        action=action,
+        school_year=year,
+        mode=Edition.Mode.A_DISTANCE,
+        levels=["CP", "CE1", "CE2", "CM1", "CM2"],
+        registration_opens=today - datetime.timedelta(days=40),
+        registration_closes=today + datetime.timedelta(days=30),
+        final_event="Recueil des poèmes des classes",
+    )
+    rows = []
+    for n in range(context.scaled(POETRY_CLASSES, minimum=2)):
+        teacher = next(teachers)
+        rows.append(
+            ClassRegistration(
+                edition=edition,
+                cooperative=rng.choice(coops),
+                teacher_id=teacher,
+                registered_by_id=teacher,
+                class_name=f"CE2 poésie {n + 1}",
+                levels=["CE2"],
+                pupils=rng.randint(18, 28),
+                status=ClassRegistration.Status.PARTICIPANTE,
+            )
+        )
+    registrations = ClassRegistration.objects.bulk_create(rows, batch_size=500)
+    Production.objects.bulk_create(
+        [
+            Production(
+                edition=edition,
+                registration=r,
+                title=POEMS[n % len(POEMS)][0],
+                text=POEMS[n % len(POEMS)][1],
+                status=Production.Status.ACCEPTEE if n % 4 else Production.Status.PROPOSEE,
+            )
+            for n, r in enumerate(registrations)
         ]
     )
     return len(registrations)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_department_scale_reproduces_the_seed_report():
     department.generate(625, seed=1)
     line = demo.populate(DemoContext(seed=1, coops=625))
-    assert line.startswith("Actions : 6 actions")
+    assert line.startswith("Actions : 7 actions")
     year = SchoolYear.objects.current().previous()
     classes, schools = indicators.classes(year), indicators.schools(year)
     pupils, held = indicators.pupils(year), indicators.interventions(year)
@@ -52,6 +52,8 @@ def test_department_scale_reproduces_the_seed_report():
     defimaths = Edition.objects.get(action__slug="defimaths")
     assert defimaths.rounds.count() == 9
     assert defimaths.rounds.filter(number=1, submissions__isnull=False).exists()
+    poetry = Edition.objects.get(action__slug="la_picardie_en_poesie")
+    assert poetry.productions.filter(status="acceptee").count() == 6
     # The demo teacher has classes to see.
     assert ClassRegistration.objects.filter(teacher__email="enseignant@occe92.test").count() == 2
 
@@ -72,4 +74,4 @@ def test_the_report_reads_the_keys():
 def test_a_small_department_works_too():
     department.generate(30, seed=2)
     demo.populate(DemoContext(seed=2, coops=30))
-    assert Edition.objects.count() == 11
+    assert Edition.objects.count() == 12
