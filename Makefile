@@ -18,6 +18,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 
 install: $(VENV)/.installed
 
+# axe-core (npm registry): the accessibility checks of the browser tests inject it in each page.
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/axe/node_modules/axe-core/axe.min.js
+$(AXE): | $(BIN)/activate
+	@command -v npm >/dev/null || { echo "npm manque (tests d'accessibilité) : apt-get install npm"; exit 1; }
+	npm install --silent --no-audit --no-fund --prefix $(VENV)/axe axe-core@$(AXE_VERSION)
+
 check-system: install
 	@$(PY) -m occe.core.system_check
 
@@ -38,7 +45,7 @@ dev: check-system demo
 
 # The whole suite. With DATABASE_URL and CELERY_BROKER_URL set (as .ci/run does), it runs on
 # PostgreSQL and the tests marked celery_worker start a real worker on Redis.
-test: check-system
+test: check-system $(AXE)
 	$(PY) manage.py makemigrations --check --dry-run
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -559,7 +559,7 @@ class BudgetLine(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gt=0) & Q(amount__lte=MAX_AMOUNT),
-                name="budget_line_amount_bounds",
+                name="action_budget_line_amount_bounds",
                 violation_error_message="Un montant va de 0,01 € à 1 000 000 €.",
             )
         ]

@@ -1,5 +1,9 @@
+from django.urls import reverse
+
 from occe.accounts import rules
-from occe.navigation import MenuItem
+from occe.navigation import HomeCard, MenuItem
+
+from .models import DonationRequest
 
 MENU = [
     MenuItem(
@@ -10,3 +14,75 @@ MENU = [
         order=10,
     ),
 ]
+
+SECTION = "Reçus fiscaux"
+
+
+def home_cards(request) -> list[HomeCard]:
+    """Receipt requests waiting: the secretariat's to validate; a mandataire's to correct and
+    those waiting for the association. Each card opens the request list filtered the same way."""
+    user = request.user
+    Status = DonationRequest.Status
+    wanted = []
+    if rules.is_secretariat(user):
+        wanted.append(("Demandes de reçus à valider", Status.SUBMITTED))
+    if rules.is_mandataire(user):
+        wanted += [
+            ("Demandes de reçus à corriger", Status.TO_CORRECT),
+            ("Demandes de reçus en attente de validation", Status.SUBMITTED),
+        ]
+    if not wanted:
+        return []
+    counts = DonationRequest.objects.visible_to(user).status_counts()
+    url = reverse("finances:request_list")
+    return [
+        HomeCard(label, counts.get(status, 0), f"{url}?status={status}", SECTION, order=20 + n)
+        for n, (label, status) in enumerate(wanted)
+    ]
+
+
+# Grants (AAP, solidarity, Trousse à projets pay-backs, subsidies, insurance claims).
+MENU += [
+    MenuItem(
+        "Aides aux projets",
+        "finances:grant_application_list",
+        rules.sees_cooperatives,
+        "Finances",
+        order=40,
+    ),
+    MenuItem(
+        "Commission des aides",
+        "finances:grant_session_list",
+        rules.sees_everything,
+        "Finances",
+        order=41,
+    ),
+    MenuItem(
+        "Reversements Trousse à projets",
+        "finances:payback_list",
+        rules.sees_cooperatives,
+        "Finances",
+        order=42,
+    ),
+    MenuItem("Sinistres", "finances:claim_list", rules.sees_cooperatives, "Finances", order=43),
+    MenuItem(
+        "Subventions communales",
+        "finances:subsidy_list",
+        rules.sees_everything,
+        "Finances",
+        order=44,
+    ),
+    MenuItem(
+        "Chiffres des aides", "finances:grant_figures", rules.sees_everything, "Finances", order=45
+    ),
+]
+
+
+_receipt_cards = home_cards
+
+
+def home_cards(request) -> list[HomeCard]:  # noqa: F811  (receipts' cards, then the grants')
+    """Work waiting: receipt requests (above), then grants (finances/navigation_grants.py)."""
+    from .navigation_grants import home_cards as grants_cards
+
+    return _receipt_cards(request) + grants_cards(request)

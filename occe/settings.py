@@ -446,3 +446,21 @@ LOGGING = {
 
 # The worker records a heartbeat every 5 minutes: /sante/ shows the last one.
 CELERY_BEAT_SCHEDULE["ops-heartbeat"] = {"task": "occe.ops.tasks.heartbeat", "schedule": 300}
+
+# Personal data (RGPD): how long what is kept, in days (occe/*/retention.py; README « Données
+# personnelles »). The retention task runs on the 1st of each month at 04:00.
+RETENTION_UNCONFIRMED_SIGNUP_DAYS = int(os.environ.get("RETENTION_UNCONFIRMED_SIGNUP_DAYS", "30"))
+RETENTION_INACTIVE_ACCOUNT_DAYS = int(os.environ.get("RETENTION_INACTIVE_ACCOUNT_DAYS", "730"))
+RETENTION_DEACTIVATED_ACCOUNT_DAYS = int(
+    os.environ.get("RETENTION_DEACTIVATED_ACCOUNT_DAYS", "365")
+)
+RETENTION_UNRECEIPTED_GIFTS_DAYS = int(os.environ.get("RETENTION_UNRECEIPTED_GIFTS_DAYS", "365"))
+RETENTION_LOGIN_EVENTS_DAYS = int(os.environ.get("RETENTION_LOGIN_EVENTS_DAYS", "365"))
+# Uploaded and produced files, per kind: an import's spreadsheet (its kind, or "import"), a
+# job's result (exports, which may list people), a Trousse à projets export. An app adds its
+# kinds (e.g. bank statements).
+RETENTION_FILE_DAYS = {"import": 180, "job": 30, "trousse": 30}
+CELERY_BEAT_SCHEDULE["ops-retention"] = {
+    "task": "occe.ops.tasks.retention",
+    "schedule": crontab(minute=0, hour=4, day_of_month=1),
+}

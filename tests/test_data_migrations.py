@@ -17,7 +17,10 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.operations import RunPython
 
 # (app, migration) -> the test of its RunPython.
-TESTED = {("finances", "0002_receipt_issuer_history"): "test_finances_0002_backfill"}
+TESTED = {
+    ("finances", "0002_receipt_issuer_history"): "test_finances_0002_backfill",
+    ("finances", "0006_receipt_anonymisation"): "test_finances_0006_guard_with_anonymisation",
+}
 # (app, migration) -> why its RunPython moves no data.
 NOT_DATA: dict[tuple[str, str], str] = {}
 # TODO(lead): data migrations merged from parallel branches whose tests are being written; this
@@ -154,3 +157,79 @@ def test_finances_0002_backfill(migrator, settings):
     frozen = Path(settings.MEDIA_ROOT) / issuer["logo"]
     assert issuer["logo"].startswith("private/finances/emetteur/")
     assert frozen.read_bytes() == b"\x89PNG du logo"
+
+
+def test_finances_0006_guard_with_anonymisation(migrator):
+    """Issued receipts of the old shape keep every value; the new guard refuses what 0005
+    refused, and allows their donor's erasure only once the retention has ended. Back to 0005:
+    the old guard again (no erasure at all)."""
+    from django.db import IntegrityError, transaction
+
+    from tests.accounts.factories import UserFactory
+    from tests.cooperatives.factories import CooperativeFactory
+
+    coop = CooperativeFactory()
+    user = UserFactory(secretariat=True)
+    old = migrator.migrate(("finances", "0005_receipt_guard_triggers"))
+    Request, Line, OldReceipt = (
+        old.get_model("finances", name) for name in ("DonationRequest", "DonationLine", "Receipt")
+    )
+    request = Request.objects.create(cooperative_id=coop.pk, created_by_id=user.pk)
+
+    def receipt(year: int, sequence: int):
+        made = OldReceipt.objects.create(
+            year=year,
+            sequence=sequence,
+            number=f"{year}-{sequence:06d}",
+            donor_type="particulier",
+            last_name="Éloi",
+            first_name="Jean",
+            address="3 rue des Lilas",
+            postal_code="92000",
+            city="Nanterre",
+            country="France",
+            email="jean.eloi@exemple.fr",
+            amount=Decimal("150.00"),
+            form="don_manuel",
+            nature="numeraire",
+            issued_at=datetime.datetime(year, 5, 2, 10, tzinfo=datetime.UTC),
+            issued_by_id=user.pk,
+            cooperative_id=coop.pk,
+            request=request,
+            pdf=f"private/finances/{year}.pdf",
+        )
+        Line.objects.create(
+            request=request, last_name="Éloi", receipt=made, amount=Decimal("150.00")
+        )
+        return made
+
+    expired, recent = receipt(2018, 1), receipt(2024, 1)
+    blank = dict(
+        last_name="", first_name="", address="", postal_code="", city="", country="", email=""
+    )
+
+    def refused(queryset, **values):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            queryset.update(**values)
+
+    refused(OldReceipt.objects.filter(pk=expired.pk), **blank)  # 0005: never
+
+    new = migrator.migrate(("finances", "0006_receipt_anonymisation"))
+    Receipt, DonationLine = (
+        new.get_model("finances", "Receipt"),
+        new.get_model("finances", "DonationLine"),
+    )
+    row = Receipt.objects.get(pk=expired.pk)
+    assert (row.number, row.last_name, row.pdf.name) == ("2018-000001", "Éloi", expired.pdf)
+    assert row.anonymised_on is None
+    today = datetime.date.today()
+    refused(Receipt.objects.filter(pk=recent.pk), **blank, pdf="", anonymised_on=today)
+    refused(Receipt.objects.filter(pk=expired.pk), amount=Decimal("1.00"))
+    refused(Receipt.objects.filter(pk=expired.pk), last_name="Autre")
+    Receipt.objects.filter(pk=expired.pk).update(**blank, pdf="", anonymised_on=today)
+    DonationLine.objects.filter(receipt_id=expired.pk).update(**blank, donor_index="")
+    refused(DonationLine.objects.filter(receipt_id=recent.pk), **blank, donor_index="")
+    assert Receipt.objects.get(pk=expired.pk).number == "2018-000001"
+
+    back = migrator.migrate(("finances", "0005_receipt_guard_triggers"))
+    refused(back.get_model("finances", "Receipt").objects.filter(pk=recent.pk), **blank)

@@ -311,7 +311,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='budgetline',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('amount__lte', Decimal('1000000'))), name='budget_line_amount_bounds', violation_error_message='Un montant va de 0,01 € à 1 000 000 €.'),
+            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0), ('amount__lte', Decimal('1000000'))), name='action_budget_line_amount_bounds', violation_error_message='Un montant va de 0,01 € à 1 000 000 €.'),
         ),
         migrations.AddIndex(
             model_name='intervention',

@@ -2,6 +2,19 @@
 CRFS, controls and grants to come), re-exported here: Django and callers import
 `finances.models`."""
 
+from .grants import (
+    BudgetLine,
+    GrantApplication,
+    GrantDocument,
+    GrantKind,
+    GrantOpinion,
+    GrantPayment,
+    GrantSession,
+    InsuranceClaim,
+    MunicipalSubsidy,
+    TroussePayback,
+    last_crfs_balance,
+)
 from .receipts import (
     COMPANY_NATURES,
     DONOR_FIELDS,
@@ -59,4 +72,15 @@ __all__ = [
     "amount_field",
     "gift_age_limit",
     "normalize",
+    "BudgetLine",
+    "GrantApplication",
+    "GrantDocument",
+    "GrantKind",
+    "GrantOpinion",
+    "GrantPayment",
+    "GrantSession",
+    "InsuranceClaim",
+    "MunicipalSubsidy",
+    "TroussePayback",
+    "last_crfs_balance",
 ]

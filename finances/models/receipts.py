@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -93,6 +94,10 @@ def normalize(text: str) -> str:
 class DonationRequestQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DonationRequestQuerySet":
         return self.filter(cooperative__in=Cooperative.objects.visible_to(user))
+
+    def status_counts(self) -> dict[str, int]:
+        """{status: number of requests}, in one query (the list's tabs and the home cards)."""
+        return dict(self.order_by().values_list("status").annotate(n=Count("pk")))
 
 
 class DonationRequest(models.Model):
@@ -456,6 +461,10 @@ class Receipt(models.Model):
     email_queued_at = models.DateTimeField("envoi demandé le", null=True, blank=True)
     email_sent_at = models.DateTimeField("envoyé au donateur le", null=True, blank=True)
     email_error = models.CharField("erreur d'envoi", max_length=250, blank=True)
+    # Set once, when the donor's identity is erased after the legal retention period (6 years
+    # after the end of the year of issue): number, dates, amount and gifts stay; the triggers
+    # of migration 0006 refuse it earlier, and any other change of the donor's columns.
+    anonymised_on = models.DateField("donateur anonymisé le", null=True, blank=True)
 
     objects = ReceiptQuerySet.as_manager()
     history = HistoricalRecords()

@@ -3,6 +3,7 @@ autodiscovery imports this package, so every module with tasks is imported here.
 tasks keep their names (`finances.tasks.render_receipts`…): messages already queued and the beat
 schedule still reach them."""
 
+from .grants import send_decision_letter
 from .receipts import (
     BATCH_SIZE,
     EmailNotSent,
@@ -26,6 +27,7 @@ __all__ = [
     "render_batch",
     "render_pdfs",
     "render_receipts",
+    "send_decision_letter",
     "send_receipt_email",
     "sweep_stale_jobs",
     "update_progress",

@@ -71,12 +71,7 @@ def request_list(request):
     page = Paginator(request_filter.qs.order_by("-created_at", "-pk"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    counts = dict(
-        DonationRequest.objects.visible_to(request.user)
-        .values_list("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
+    counts = DonationRequest.objects.visible_to(request.user).status_counts()
     context = {
         "filter": request_filter,
         "page": page,

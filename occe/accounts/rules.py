@@ -48,3 +48,15 @@ def sees_cooperatives(user) -> bool:
 def is_teacher(user) -> bool:
     """Anyone who may register to trainings and actions: teachers and mandataires."""
     return is_enseignant(user) or is_mandataire(user)
+
+
+def is_president(user) -> bool:
+    """The president: the board member in whose name receipts are issued (or a superuser)."""
+    return is_authenticated(user) and (
+        user.is_superuser or (user.is_board_member and user.is_signataire)
+    )
+
+
+def handles_personal_data(user) -> bool:
+    """Who answers a person's requests about their data: the secretariat and the president."""
+    return is_secretariat(user) or is_president(user)

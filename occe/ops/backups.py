@@ -437,16 +437,28 @@ def target_contents(connection=default_connection) -> list[str]:
     return found
 
 
+# The project's own functions (the receipts' guard triggers), not those of an extension
+# (btree_gist): the archive creates the extension only if it is missing.
+OWN_FUNCTIONS = """
+    SELECT p.oid::regprocedure::text FROM pg_proc p
+    JOIN pg_namespace n ON n.oid = p.pronamespace
+    WHERE n.nspname = current_schema()
+      AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+"""
+
+
 def _clear_database(connection) -> None:
-    """Drop every table (--force): the archive's schema comes back whole."""
+    """Drop every table and trigger function (--force): the archive's schema comes back whole."""
     tables = connection.introspection.table_names()
-    if not tables:
-        return
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if connection.vendor != "postgresql":
+            return  # SQLite: the backup API replaces every page of the file, old tables included.
+        if tables:
             names = ", ".join(connection.ops.quote_name(table) for table in tables)
             cursor.execute(f"DROP TABLE IF EXISTS {names} CASCADE")
-        # SQLite: the backup API replaces every page of the file, old tables included.
+        cursor.execute(OWN_FUNCTIONS)
+        for (function,) in cursor.fetchall():
+            cursor.execute(f"DROP FUNCTION IF EXISTS {function} CASCADE")
 
 
 def _write_file(handle, target: Path) -> str:

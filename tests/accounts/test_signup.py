@@ -316,7 +316,7 @@ def test_signing_up_is_rate_limited_like_the_login(client, association, school):
 
 def test_accounts_created_by_staff_log_in_without_verification(client, association):
     """Their address was proven by the invitation link, or they predate the verification."""
-    mandataire = UserFactory(mandataire=True, email="claire@exemple.fr")
+    mandataire = UserFactory(mandataire=True, email="claire@exemple.fr", verified_email=False)
     assert not mandataire.email_verified
     assert log_in(client, mandataire.email, PASSWORD)["Location"] == reverse("home")
     assert logged_in(client)

@@ -104,7 +104,7 @@ def test_waiting_list_promotion_attendance_and_certificate(new_page):
     teacher = new_page()
     log_in(teacher, ines)
     teacher.locator("nav summary", has_text="Formations").click()
-    teacher.get_by_role("link", name="Catalogue").click()
+    teacher.get_by_role("link", name="Catalogue", exact=True).click()
     expect(teacher.get_by_role("heading", name="Catalogue des formations")).to_be_visible()
     teacher.get_by_label("Lieu").select_option("presentiel")
     expect(teacher).to_have_url(re.compile(r"mode=presentiel"))

@@ -153,7 +153,8 @@ def test_the_sqlite_database_of_make_run_is_backed_up_online_and_restored(tmp_pa
     }
     manage("migrate", "--noinput", env=source)
     manage("demo_data", "--scale", "test", "--seed", "1", env=source)
-    (tmp_path / "media" / "association").mkdir(parents=True)
+    # The demo may have made that folder already.
+    (tmp_path / "media" / "association").mkdir(parents=True, exist_ok=True)
     (tmp_path / "media" / "association" / "logo.png").write_bytes(b"\x89PNG logo")
     manage("backup", "--output-dir", str(tmp_path / "sauvegardes"), env=source)
     (archive,) = (tmp_path / "sauvegardes").glob("occe-*.tar")

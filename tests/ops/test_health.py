@@ -62,11 +62,22 @@ def test_database_down(client, db, redis_broker, monkeypatch, caplog):
     assert "10.0.0.5" in caplog.text
 
 
-def test_cache_down(client, db, redis_broker, monkeypatch):
-    def refuse(*args, **kwargs):
-        raise ConnectionError("Redis injoignable")
+class BrokenCache:
+    """The cache as the check sees it, failing as a real one does (whatever its backend)."""
 
-    monkeypatch.setattr(health.cache, "set", refuse)
+    def __init__(self, refuses=False):
+        self.refuses = refuses
+
+    def set(self, *args, **kwargs):
+        if self.refuses:
+            raise ConnectionError("Redis injoignable")
+
+    def get(self, *args, **kwargs):
+        return None  # a cache that forgets what it was given
+
+
+def test_cache_down(client, db, redis_broker, monkeypatch):
+    monkeypatch.setattr(health, "cache", BrokenCache(refuses=True))
     response = client.get(URL)
 
     assert response.status_code == 503
@@ -74,7 +85,7 @@ def test_cache_down(client, db, redis_broker, monkeypatch):
 
 
 def test_cache_that_forgets(client, db, redis_broker, monkeypatch):
-    monkeypatch.setattr(health.cache, "get", lambda *args, **kwargs: None)
+    monkeypatch.setattr(health, "cache", BrokenCache())
     assert client.get(URL).json()["verifications"]["cache"] == "en panne"
 
 
@@ -93,7 +104,7 @@ def test_broker_down(client, db, settings, mailoutbox):
 
 def test_several_down_are_all_named_in_a_short_text(client, db, settings, monkeypatch):
     settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{free_port()}/0"
-    monkeypatch.setattr(health.cache, "get", lambda *args, **kwargs: None)
+    monkeypatch.setattr(health, "cache", BrokenCache())
     response = client.get(URL, HTTP_ACCEPT="text/plain")
 
     assert response.status_code == 503
