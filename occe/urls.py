@@ -33,6 +33,7 @@ urlpatterns = [
     path("vie-associative/", include("occe.association.urls")),
     path("prets/", include("prets.urls")),
     path("rapport-activite/", include("occe.reports.urls")),
+    path("actions/", include("actions.urls")),
     path("", include("occe.ops.urls")),
     path("", include("occe.core.urls")),
 ]

@@ -24,7 +24,7 @@ from cooperatives.demo import generate
 from occe.core import demo
 
 # One module per app in this package (tests/bench/<name>.py), each with `run(report)`.
-APPS = ["cooperatives", "finances", "reports"]
+APPS = ["cooperatives", "finances", "actions", "reports"]
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
 
 
