@@ -1,8 +1,11 @@
 """The cooperatives' figures of the annual report ("Nos coopératives", part of "Accompagnement").
 
-"Affiliée" is the one definition of the models (`Affiliation.objects.affiliated(year)`): a
-validated affiliation of the year of a coop not struck off; struck-off coops are counted apart
-(`cooperatives.radiees`). Members (adhérents) are the pupils and adults of those affiliations.
+The report is the record of a year: it counts the coops affiliated DURING that year, i.e. every
+validated affiliation of the year (`Affiliation.objects.affiliated_during(year)`), including those
+of coops struck off since (a coop that closed in spring was affiliated that year); of them, the
+ones struck off since are given apart (`cooperatives.radiees`, "dont … radiées depuis"). The
+screens of the current campaign use `affiliated(year)` (active coops only). Members (adhérents)
+are the pupils and adults of those affiliations.
 One aggregate query per figure; None when the year has no validated affiliation.
 """
 
@@ -34,7 +37,7 @@ FIRST_DEGREE = [
 
 
 def _figures(year: SchoolYear) -> dict | None:
-    affiliated = Affiliation.objects.affiliated(year)
+    affiliated = Affiliation.objects.affiliated_during(year)
     by_type = {
         slug: Count("pk", filter=Q(cooperative__type=value)) for value, slug in TYPE_SLUGS.items()
     }
@@ -90,7 +93,7 @@ def by_type(year: SchoolYear) -> dict | None:
 
 @indicator(
     "cooperatives.radiees",
-    "Coopératives radiées depuis, affiliées dans l'année (comptées à part)",
+    "Dont coopératives radiées depuis",
     section=SECTION,
 )
 def struck_off(year: SchoolYear) -> int | None:

@@ -398,6 +398,11 @@ class AffiliationQuerySet(models.QuerySet):
         coop. Its members ("adhérents") are its pupils and adults (`totals()`)."""
         return self.of_year(year).validated().filter(cooperative__status=Cooperative.Status.ACTIVE)
 
+    def affiliated_during(self, year: SchoolYear) -> "AffiliationQuerySet":
+        """Every validated affiliation of the year, coops struck off since included: what the
+        annual report of that year counts (`affiliated` plus `struck_off`)."""
+        return self.of_year(year).validated()
+
     def struck_off(self, year: SchoolYear) -> "AffiliationQuerySet":
         """Validated affiliations of the year of coops struck off since: counted apart."""
         return self.of_year(year).validated().filter(cooperative__status=Cooperative.Status.RADIEE)

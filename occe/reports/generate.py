@@ -200,6 +200,10 @@ def headlines(data: ReportData) -> dict[str, list[str]]:
             f"lycées, {n('cooperatives.type.etablissement_specialise')} établissements "
             "spécialisés.",
         ]
+        if get("cooperatives.radiees"):
+            lines["cooperatives"].append(
+                f"Dont {n('cooperatives.radiees')} coopératives radiées depuis."
+            )
         change = get("adherents.evolution")
         if change is not None:
             lines["cooperatives"].append(

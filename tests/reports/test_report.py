@@ -80,8 +80,9 @@ def validated_request(amounts, decided: datetime.datetime, channel=Channel.COOPE
 
 @pytest.fixture
 def department():
-    """2024-2025: 2 maternelles, 1 élémentaire, 1 collège affiliated (4 coops, 850 members);
-    a struck-off coop and a submitted affiliation left out. 2023-2024: 2 coops, 424 members.
+    """2024-2025: 2 maternelles, 1 élémentaire, 1 collège and a lycée affiliated (5 coops, 1 858
+    members), the lycée struck off since (affiliated that year: counted, and given apart); a
+    submitted affiliation left out. 2023-2024: 2 coops, 424 members.
     Receipts: 2 requests of the coops validated in 2024-2025 (3 receipts, 300,50 €), 1 of the
     Trousse (25 €); one request validated in 2023-2024 (not counted in 2024-2025)."""
     Association.objects.update_or_create(pk=1, defaults={"name": "OCCE 99 — Test"})
@@ -106,22 +107,22 @@ def department():
 
 
 EXPECTED = {
-    "cooperatives.total": 4,
+    "cooperatives.total": 5,
     "cooperatives.premier_degre": 3,
-    "cooperatives.second_degre_et_specialises": 1,
+    "cooperatives.second_degre_et_specialises": 2,
     "cooperatives.type.maternelle": 2,
     "cooperatives.type.elementaire": 1,
     "cooperatives.type.primaire": 0,
     "cooperatives.type.college": 1,
     "cooperatives.type.segpa": 0,
-    "cooperatives.type.lycee": 0,
+    "cooperatives.type.lycee": 1,
     "cooperatives.type.etablissement_specialise": 0,
     "cooperatives.radiees": 1,
-    "adherents.total": 850,
-    "adherents.classes": 31,
-    "adherents.eleves": 810,
-    "adherents.adultes": 40,
-    "adherents.evolution": 426,
+    "adherents.total": 1858,
+    "adherents.classes": 40,
+    "adherents.eleves": 1809,
+    "adherents.adultes": 49,
+    "adherents.evolution": 1434,
     "recus.demandes": 2,
     "recus.montant": 300.5,
     "recus.nombre": 3,
@@ -194,10 +195,11 @@ def test_pdf_carries_the_figures_in_french_in_their_sections(department):
     assert "Page 2 sur" in pages[1]
     assert "L'OCCE vise la coopération." in section_page(pages, "Préambule")
     coops = section_page(pages, "Nos coopératives")
-    assert "4 COOPÉRATIVES SCOLAIRES affiliées, SOIT 850 ADHÉRENTS" in coops
-    assert "(31 classes, 810 élèves et 40 adultes)" in coops
+    assert "5 COOPÉRATIVES SCOLAIRES affiliées, SOIT 1 858 ADHÉRENTS" in coops
+    assert "(40 classes, 1 809 élèves et 49 adultes)" in coops
+    assert "Dont 1 coopératives radiées depuis." in coops
     assert "3 COOPÉRATIVES SCOLAIRES DANS LE 1ER DEGRÉ : 2 maternelles, 1 élémentaires" in coops
-    assert "426 de plus" in coops
+    assert "1 434 de plus" in coops
     support = section_page(pages, "Accompagnement des coops")
     assert (
         "2 demandes transmises par les coopératives scolaires pour un total de 300,50 €" in support
@@ -211,14 +213,14 @@ def test_pdf_carries_the_figures_in_french_in_their_sections(department):
 def test_members_above_a_thousand_are_grouped(department):
     affiliate(2024, pupils=1200, adults=20, classes=40)
     pages = pdf_pages(generate(department).pdf)
-    assert "SOIT 2 070 ADHÉRENTS" in section_page(pages, "Nos coopératives")
+    assert "SOIT 3 078 ADHÉRENTS" in section_page(pages, "Nos coopératives")
 
 
 def test_command_writes_both_files(department, tmp_path):
     call_command("rapport_activite", annee="2024-2025", sortie=str(tmp_path), stdout=io.StringIO())
     assert (tmp_path / "rapport-2024-2025.pdf").read_bytes().startswith(b"%PDF")
     values = indicators_sheet((tmp_path / "rapport-2024-2025.xlsx").read_bytes())
-    assert values["cooperatives.total"] == 4
+    assert values["cooperatives.total"] == 5
 
 
 def test_command_fails_on_a_bad_year(tmp_path):
@@ -244,7 +246,7 @@ def test_generation_from_the_browser_keeps_every_file(
     assert pdf["Content-Disposition"].endswith('filename="rapport-2024-2025.pdf"')
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     xlsx = client.get(reverse("reports:download", args=[reports.first().pk, "xlsx"]))
-    assert indicators_sheet(b"".join(xlsx.streaming_content))["adherents.total"] == 850
+    assert indicators_sheet(b"".join(xlsx.streaming_content))["adherents.total"] == 1858
 
 
 def test_a_mandataire_reaches_no_report_url(department, world, login):
@@ -307,7 +309,7 @@ def test_figures_take_as_many_queries_whatever_the_number_of_coops(department):
     with CaptureQueriesContext(connection) as after:
         data = collect(department)
     assert len(after) == len(before)
-    assert data.get("cooperatives.total") == 19
+    assert data.get("cooperatives.total") == 20
 
 
 def test_bench_reports_generation_beside_bare_rendering(department):
