@@ -8,7 +8,8 @@ from django.core.files.base import ContentFile
 from PIL import Image
 from pypdf import PdfReader
 
-from finances import benchmarks, rendering
+from finances import rendering
+from tests.bench import finances as benchmarks
 from tests.finances.factories import ReceiptFactory
 
 
