@@ -7,7 +7,7 @@ import pytest
 
 from actions import demo, indicators, selection
 from actions.models import ClassRegistration, Edition
-from occe.core import demo as department
+from cooperatives import demo as department
 from occe.core.demo_apps import DemoContext
 from occe.core.indicators import registry
 from occe.core.models import SchoolYear

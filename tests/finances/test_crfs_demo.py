@@ -40,7 +40,7 @@ def test_no_data_is_none():
 
 def test_demo_matches_the_seed_report():
     out = StringIO()
-    call_command("demo_data", "--scale", "test", "--seed", "2", stdout=out)
+    call_command("demo_data", "--force", "--scale", "test", "--seed", "2", stdout=out)
     assert "13 contrôles" in out.getvalue()
     previous = SchoolYear.objects.current().previous()
     values = figures(previous)

@@ -49,7 +49,7 @@ def test_department_scale_gives_the_seed_reports_receipts(settings, tmp_path):
 def test_demo_data_scales_the_receipts_with_the_department(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     out = StringIO()
-    call_command("demo_data", "--scale", "test", "--seed", "2", stdout=out)
+    call_command("demo_data", "--force", "--scale", "test", "--seed", "2", stdout=out)
     previous = SchoolYear.objects.current().previous()
     figures = demo.demo_year_figures(previous)
     # 30 coops of 625: 508 × 0.048 = 24 requests, 150 859 € × 0.048 = 7 241 €.
@@ -60,7 +60,9 @@ def test_demo_data_scales_the_receipts_with_the_department(settings, tmp_path):
 
 def test_a_part_is_one_line_of_parts(monkeypatch):
     calls = []
-    monkeypatch.setattr(demo, "PARTS", [*demo.PARTS, "tests.finances.test_demo._part"])
+    monkeypatch.setattr(
+        demo, "PARTS", ["finances.demo.populate_receipts", "tests.finances.test_demo._part"]
+    )
     monkeypatch.setattr(demo, "populate_receipts", lambda context: calls.append(1) or "reçus")
     assert demo.populate(DemoContext(seed=1, coops=30)) == ["reçus", "partie", "suite"]
     assert calls == [1]
