@@ -5,17 +5,20 @@ Called from tests/bench/finances.py before the receipts."""
 from django.test import Client
 from django.test.utils import override_settings
 
+from cooperatives.models import Cooperative
+from finances.demo_crfs import populate
 from finances.models import Crfs
 from occe.accounts.mfa import activate_totp, force_login
 from occe.accounts.models import Role, User
+from occe.core.demo_apps import DemoContext
 from occe.core.models import SchoolYear
+
+from . import cooperatives as base
 
 BENCH_EMAIL = "bench-administrateur@occe92.test"
 
 
 def run(report) -> None:
-    from . import cooperatives as base
-
     user = User.objects.filter(email=BENCH_EMAIL).first() or User.objects.create_user(
         BENCH_EMAIL, role=Role.ADMINISTRATEUR
     )
@@ -25,11 +28,6 @@ def run(report) -> None:
     year = SchoolYear.objects.current().previous()
     if not Crfs.objects.exists():
         # The bench generates the department alone: add the CRFS demo at its scale.
-        from cooperatives.models import Cooperative
-        from occe.core.demo_apps import DemoContext
-
-        from .demo_crfs import populate
-
         populate(DemoContext(seed=1, coops=Cooperative.objects.count()))
     received = Crfs.objects.of_year(year).received().count()
     pages = [

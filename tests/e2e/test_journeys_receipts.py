@@ -60,6 +60,7 @@ def pdf_text(content: bytes) -> str:
 def create_request(page: Page, coop) -> int:
     """From the menu, a new request for `coop`; returns its number (on the edit page)."""
     page.goto("/")
+    page.locator("nav summary", has_text="Finances").click()
     page.get_by_role("link", name="Reçus fiscaux").first.click()
     expect(page.get_by_role("heading", name="Demandes de reçus fiscaux")).to_be_visible()
     page.get_by_role("link", name="Nouvelle demande").click()
@@ -147,6 +148,7 @@ def test_mandataire_uploads_submits_secretary_validates_and_mandataire_downloads
     # The secretary finds it in the queue of submitted requests and validates it.
     office = new_page()
     log_in(office, secretary)
+    office.locator("nav summary", has_text="Finances").click()
     office.get_by_role("link", name="Reçus fiscaux").first.click()
     office.get_by_label("Statut").select_option(label="Soumise")
     expect(office).to_have_url(re.compile(r"[?&]status=submitted(&|$)"))
