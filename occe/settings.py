@@ -140,7 +140,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "occe.navigation.navigation",
             ],
-            "builtins": ["occe.core.templatetags.fr"],
+            "builtins": ["occe.core.templatetags.fr", "django.templatetags.l10n"],
         },
     }
 ]
