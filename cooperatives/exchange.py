@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from occe.core.exports import DATE, INTEGER, MONEY, Column, ListExporter
+from occe.core.history import bulk_create_recorded
 from occe.core.imports import (
     CellInvalid,
     ChoiceColumn,
@@ -346,7 +347,7 @@ class CooperativeImporter(Importer):
         by_number = {row.key: db.cooperatives.get(row.key) for row in rows}
         history = {"default_user": user, "default_change_reason": self.change_reason}
         if new:
-            created = bulk_create_with_history(new, Cooperative, batch_size=500, **history)
+            created = bulk_create_recorded(new, Cooperative, user=user, reason=self.change_reason)
             by_number.update({coop.number: coop for coop in created})
         if changed:
             fields = [c.field for c in COOPERATIVE_FIELDS] + ["circonscription"]
@@ -379,7 +380,7 @@ class CooperativeImporter(Importer):
                 affiliation.validation_notified_at = now  # a past year: nobody to notify
         history = {"default_user": user, "default_change_reason": self.change_reason}
         if new:
-            bulk_create_with_history(new, Affiliation, batch_size=500, **history)
+            bulk_create_recorded(new, Affiliation, user=user, reason=self.change_reason)
         if changed:
             fields = [*COUNTS, "fee_pupils", "fee_adults", "fee_insurance", "fee_federal"]
             if self.validated:

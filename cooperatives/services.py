@@ -10,10 +10,11 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
 from occe.accounts.models import Role, User
 from occe.accounts.tasks import INVITATIONS
+from occe.core.history import bulk_create_recorded
 from occe.core.jobs import launch
 
 from .models import Cooperative, Mandate
@@ -146,9 +147,7 @@ def appoint_mandataires(
             default_change_reason=reason,
         )
     if created:
-        bulk_create_with_history(
-            created, Mandate, batch_size=500, default_user=invited_by, default_change_reason=reason
-        )
+        bulk_create_recorded(created, Mandate, user=invited_by, reason=reason)
     if new_users:
         # In the background: a first import of a department invites thousands of people.
         launch(

@@ -20,12 +20,14 @@ from defusedxml import ElementTree
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
-from openpyxl import load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, TYPE_STRING
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Font
+from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 # The largest real file is the cooperatives' export of a large department (the bench's ×10
 # scale): 6 250 rows of 21 columns, 5 to 8 MB once inflated (measured, see
@@ -204,14 +206,10 @@ def read_xlsx(
     """
     check_xlsx(data, max_rows)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        workbook, sheet = _open_first_sheet(data)
     except Exception as exc:  # openpyxl raises many kinds of errors on broken files
         raise SpreadsheetError("Le fichier est endommagé et ne peut pas être lu.") from exc
     try:
-        sheet = workbook.worksheets[0]
-        # openpyxl stops at the declared dimension: a file declaring fewer rows than it holds
-        # would lose the rest silently. Read them all; the row limit guards the cost.
-        sheet.reset_dimensions()
         rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
         return _read_rows(rows, expected, required, max_rows, aliases)
     except SpreadsheetError:
@@ -220,6 +218,40 @@ def read_xlsx(
         raise SpreadsheetError("Le fichier est endommagé et ne peut pas être lu.") from exc
     finally:
         workbook.close()
+
+
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only sheet opened without its size.
+
+    openpyxl sizes a read-only sheet as it opens it, and it would stop reading at that size: a
+    file declaring fewer rows than it holds would lose the rest silently. Without a `<dimension>`
+    element (our own export, and many programs) the sizing even parses the whole sheet before its
+    rows are read: a third of an import's reading. So the rows are read to their end, whatever
+    the sheet declares; `check_xlsx` has refused a declared size beyond the limits, and the row
+    limit guards the cost.
+    """
+
+    def _get_size(self) -> None:
+        pass
+
+
+def _open_first_sheet(data: bytes) -> tuple:
+    """(workbook, first worksheet), read-only, as `load_workbook(read_only=True)` opens them
+    (shared strings, styles for the dates), the sheet unsized."""
+    reader = ExcelReader(io.BytesIO(data), read_only=True, data_only=False)
+    try:
+        reader.read_manifest()
+        reader.read_strings()
+        reader.read_workbook()
+        apply_stylesheet(reader.archive, reader.wb)
+        for sheet, rel in reader.parser.find_sheets():
+            if rel.target in reader.valid_files and "chartsheet" not in rel.Type:
+                worksheet = _UnsizedSheet(reader.wb, sheet.name, rel.target, reader.shared_strings)
+                return reader.wb, worksheet
+        raise ValueError("no worksheet")
+    except Exception:
+        reader.archive.close()
+        raise
 
 
 def read_csv(

@@ -189,7 +189,7 @@ def test_zip_bomb_refused_before_parsing(year):
         archive.writestr("xl/workbook.xml", "<workbook/>")
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (20 * 1024 * 1024))
     assert len(buffer.getvalue()) < 100_000
-    with mock.patch("occe.core.spreadsheets.load_workbook") as load:
+    with mock.patch("occe.core.spreadsheets.ExcelReader") as load:
         message = file_error(buffer.getvalue(), year)
     load.assert_not_called()
     assert message == (
@@ -426,17 +426,17 @@ def test_export_neutralises_formulas(world, year):
 
 
 def test_apply_is_one_transaction(year):
-    from simple_history.utils import bulk_create_with_history
+    from occe.core.history import bulk_create_recorded
 
     def fail_on_affiliations(objs, model, **kwargs):
         if model is Affiliation:  # the cooperatives are written by then
             raise RuntimeError("panne")
-        return bulk_create_with_history(objs, model, **kwargs)
+        return bulk_create_recorded(objs, model, **kwargs)
 
     plan = plan_import(xlsx([line(1), line(2), line(3)]), year)
     before = database_state()
     with (
-        mock.patch("cooperatives.exchange.bulk_create_with_history", fail_on_affiliations),
+        mock.patch("cooperatives.exchange.bulk_create_recorded", fail_on_affiliations),
         pytest.raises(RuntimeError),
     ):
         apply_import(plan)

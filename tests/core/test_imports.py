@@ -268,6 +268,26 @@ def test_blank_rows_count_towards_the_limit_when_the_dimension_lies():
         read_xlsx(data, HEADERS, max_rows=50)
 
 
+def test_every_row_is_read_whatever_the_sheet_declares():
+    """A sheet declaring fewer rows than it holds (or no dimension at all, as many programs
+    write it) is read to its end: no row is silently dropped."""
+    header = "".join(
+        f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>'
+        for i, h in enumerate(HEADERS)
+    )
+    rows = f'<row r="1">{header}</row>' + "".join(
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>Circo {n}</t></is></c></row>'
+        for n in range(2, 8)
+    )
+    lying = crafted_xlsx(sheet_xml("A1:G2", rows))
+    undeclared = crafted_xlsx(sheet_xml("A1:G2", rows).replace('<dimension ref="A1:G2"/>', ""))
+    for data in (lying, undeclared):
+        sheet = read_xlsx(data, HEADERS)
+        assert [row["Circonscription"] for _, row in sheet.rows] == [
+            f"Circo {n}" for n in range(2, 8)
+        ]
+
+
 def test_the_uncompressed_size_limit_fits_a_large_department():
     """The largest real file, a large department's 6 250 cooperatives as the export writes
     them, passes with room to spare; a zip declaring more than the limit does not."""
