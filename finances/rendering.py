@@ -159,31 +159,45 @@ def _print_ready(path: str) -> tuple[bytes, str]:
     return buffer.getvalue(), "image/png"
 
 
-@lru_cache(maxsize=1)
-def _fetcher():
-    """WeasyPrint's URL fetcher, serving the issuer's frozen images print-ready."""
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+def _issuer_image(path: str):
+    """The print-ready image as WeasyPrint's image object, whose PDF data is computed once per
+    process: for a PNG, WeasyPrint decodes the image and compresses its pixels again for every
+    document (about a tenth of a receipt's rendering)."""
+    from PIL import Image
+    from weasyprint.images import RasterImage
 
-    class IssuerImages(URLFetcher):
-        def fetch(self, url, headers=None):
-            folder = str(Path(settings.MEDIA_ROOT)) + os.sep
-            path = url.removeprefix("file://")
-            if url.startswith("file://") and path.startswith(folder) and Path(path).is_file():
-                content, mime_type = _print_ready(path)
-                # Not a file: URL, or WeasyPrint would read the original file from disk.
-                return URLFetcherResponse(
-                    f"issuer-image:{path}", content, {"Content-Type": mime_type}
-                )
-            return super().fetch(url, headers)
+    class IssuerImage(RasterImage):
+        def _get_png_data(self, pillow_image):
+            key = pillow_image.mode  # the colour, and the alpha mask if there is one
+            if key not in self.png_data:
+                self.png_data[key] = RasterImage._get_png_data(pillow_image)
+            return self.png_data[key]
 
-    return IssuerImages()
+    content, _ = _print_ready(path)
+    image = IssuerImage(Image.open(io.BytesIO(content)), f"emetteur-{Path(path).stem}", content)
+    image.png_data = {}
+    return image
+
+
+def _load_issuer_images(sheets: list[Sheet]) -> None:
+    """Put the issuers' images in WeasyPrint's image cache under the URLs the template gives
+    them, print-ready, so WeasyPrint never reads the original files."""
+    for sheet in sheets:
+        for path in (
+            sheet.receipt.issuer_view["logo_path"],
+            sheet.receipt.issuer_view["signature_path"],
+        ):
+            url = f"file://{path}"
+            if path and url not in _IMAGES and Path(path).is_file():
+                _IMAGES[url] = _issuer_image(path)
 
 
 def _layout(sheets: list[Sheet]):
     from weasyprint import HTML
 
     html = receipts_html(sheets)
-    document = HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_fetcher())
+    _load_issuer_images(sheets)
+    document = HTML(string=html, base_url=str(settings.BASE_DIR))
     return document.render(font_config=font_config(), stylesheets=[stylesheet()], cache=_IMAGES)
 
 
