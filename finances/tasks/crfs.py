@@ -72,7 +72,7 @@ class RemindCrfs(JobKind):
                                     "year": year,
                                     "cooperative": coop,
                                     "association": association,
-                                    "due": due_date(year),
+                                    "due": due_date(year, association),
                                 },
                             ),
                             None,
