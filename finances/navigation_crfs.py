@@ -44,6 +44,8 @@ def crfs_home_cards(request) -> list[HomeCard]:
                     order=31,
                 )
             )
+    if rules.is_mandataire(user):
+        cards += _reports_to_send(user, year)
     letters = Control.objects.visible_to(user).count() if rules.is_mandataire(user) else 0
     if letters:
         cards.append(
@@ -56,6 +58,34 @@ def crfs_home_cards(request) -> list[HomeCard]:
             )
         )
     return cards
+
+
+def _reports_to_send(user, year: SchoolYear) -> list[HomeCard]:
+    """A mandataire's coops expected to send the CRFS of the closed year and that have not:
+    due by the association's date (read once), late after it."""
+    from cooperatives.models import Cooperative
+    from occe.core.formats import date_fr
+
+    missing = (
+        Cooperative.objects.visible_to(user)
+        .affiliated(year)
+        .exclude(pk__in=Crfs.objects.of_year(year).received().values("cooperative"))
+        .count()
+    )
+    if not missing:
+        return []
+    due = due_date(year)
+    late = timezone.localdate() > due
+    return [
+        HomeCard(
+            f"Comptes rendus financiers {year.label} " + ("en retard" if late else "à transmettre"),
+            missing,
+            f"{reverse('finances:crfs_list')}?annee={year.label}",
+            "Finances",
+            hint=f"À transmettre au plus tard le {date_fr(due)}",
+            order=29,
+        )
+    ]
 
 
 # The coop page's sections (occe.navigation.coop_sections): its CRFS of the last years, late or

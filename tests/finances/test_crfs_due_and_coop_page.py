@@ -291,3 +291,29 @@ def test_coop_page_query_count_is_constant(world, client, coop_history, role):
         )
         ControlActionFactory.create_batch(2, control=control)
     assert count() == before
+
+
+def test_mandataire_home_card_gives_the_due_date_of_the_setting(world, client):
+    year = last_year()
+    AffiliationFactory(cooperative=world.own_coop, school_year=year, validated=True)
+    set_due(25, 11)
+    client.force_login(world.users["mandataire"])
+    cards = {card.label: card for card in client.get(reverse("home")).context["cards"]}
+    card = next(card for label, card in cards.items() if label.startswith("Comptes rendus"))
+    assert card.value == 1
+    assert f"25 novembre {year.start_year + 1}" in card.hint
+    CrfsFactory(cooperative=world.own_coop, school_year=year, submitted=True)
+    cards = client.get(reverse("home")).context["cards"]
+    assert not any(card.label.startswith("Comptes rendus") for card in cards)
+
+
+def test_control_page_keeps_its_history_for_staff(world, client, coop_history):
+    control = coop_history["sent"]
+    control.status = control.Status.FINDINGS
+    control.save()
+    client.force_login(world.users["secretariat"])
+    page = client.get(control_url(control)).content.decode()
+    assert "Historique du contrôle" in page
+    assert "état : « Ouvert » → « Constats »" in html.unescape(page)
+    client.force_login(world.users["mandataire"])
+    assert "Historique du contrôle" not in client.get(control_url(control)).content.decode()
