@@ -8,6 +8,7 @@ reads the letter and answers the action.
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from finances.models import Control, Crfs
@@ -99,8 +100,12 @@ def test_a_crfs_is_submitted_accepted_flagged_and_controlled(new_page, tmp_path)
     assert any(mandataire.email in m.to for m in mail.outbox)
     screenshot(board, "parcours-crfs-controle")
 
-    # The mandataire reads the letter and answers the action.
-    teacher.goto(f"/finances/controles/{control.pk}/")
+    # The mandataire finds the letter on their coop's page, reads it and answers the action.
+    teacher.goto(reverse("cooperatives:detail", args=[coop.pk]))
+    section = teacher.locator("#controles-coop")
+    expect(section).to_contain_text("Présenter un projet pour les fonds")
+    expect(section.get_by_role("link", name="télécharger la lettre (PDF)")).to_be_visible()
+    section.get_by_role("link", name="Répondre").click()
     expect(teacher.locator("#constats")).to_contain_text("Solde élevé sans projet")
     teacher.get_by_role("link", name="lire la lettre").click()
     expect(teacher.locator("#lettre")).to_contain_text("Présenter un projet pour les fonds")
