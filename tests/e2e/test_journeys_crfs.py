@@ -94,7 +94,7 @@ def test_a_crfs_is_submitted_accepted_flagged_and_controlled(new_page, tmp_path)
     board.get_by_role("button", name="Ajouter l'action").click()
     board.once("dialog", lambda dialog: dialog.accept())
     board.get_by_role("button", name="Envoyer la lettre au mandataire").click()
-    expect(board.get_by_text("Lettre envoyée")).to_be_visible()
+    expect(board.get_by_text("Lettre envoyée : le mandataire")).to_be_visible()
     control.refresh_from_db()
     assert control.letter_sent_at and control.letter_pdf
     assert any(mandataire.email in m.to for m in mail.outbox)
