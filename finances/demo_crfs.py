@@ -213,6 +213,8 @@ def _report(
     if reason == Reason.HIGH_BALANCE:
         target = association.control_high_balance + _money(rng, 500, 12000)
         income = max(income, target - opening + _money(rng, 1000, 5000))
+    elif not reason and rng.random() < 0.03:
+        target = -_money(rng, 20, 400)  # an overdrawn account: negative balances
     else:
         target = _money(rng, 300, 9000)
     # Expenses bring the closing balance to the target, within the bounds of a real year.
@@ -227,7 +229,10 @@ def _report(
     received_on = None
     if status != Status.DRAFT:
         late = rng.random() < 0.1
-        received_on = due_date(year) + (rng.randint(1, 60) if late else -rng.randint(0, 25)) * DAY
+        received_on = (
+            due_date(year, association)
+            + (rng.randint(1, 60) if late else -rng.randint(0, 25)) * DAY
+        )
     approval = year.end_date + rng.randint(5, 25) * DAY
     quitus = reason != Reason.NO_QUITUS
     user_id = mandataires.get(coop)

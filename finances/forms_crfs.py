@@ -10,7 +10,15 @@ from occe.core.forms import FrenchDecimalField
 from occe.core.spreadsheets import clean_upload
 
 from .models.controls import CHECKLIST, MAX_ASSIGNED, REASON_FIELDS, Control, ControlAction
-from .models.crfs import MAX_CRFS_AMOUNT, Crfs, CrfsCategory, CrfsLine, Format, Kind
+from .models.crfs import (
+    MAX_CRFS_AMOUNT,
+    MIN_CRFS_BALANCE,
+    Crfs,
+    CrfsCategory,
+    CrfsLine,
+    Format,
+    Kind,
+)
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 STATEMENT_MAX_SIZE = 5 * 1024 * 1024
@@ -51,13 +59,23 @@ def amount_field(label: str, required: bool = True) -> FrenchDecimalField:
     )
 
 
+def balance_field(label: str) -> FrenchDecimalField:
+    """A balance: negative (-1 234,56 or −1 234,56) when the account is overdrawn."""
+    return FrenchDecimalField(
+        label=label,
+        min_value=MIN_CRFS_BALANCE,
+        max_value=MAX_CRFS_AMOUNT,
+        help_text="Précédé du signe moins s'il est négatif (compte à découvert) : -1 234,56.",
+    )
+
+
 class CrfsForm(forms.ModelForm):
     """The CRFS as typed: balances, one amount per category (totals are their sums), the
     statement, the approval and the quitus. Checks are shown beside it, never enforced."""
 
-    opening_balance = amount_field("Solde d'ouverture au 1er septembre")
-    closing_balance = amount_field("Solde comptable au 31 août")
-    bank_balance = amount_field("Solde bancaire au 31 août (relevé)")
+    opening_balance = balance_field("Solde d'ouverture au 1er septembre")
+    closing_balance = balance_field("Solde comptable au 31 août")
+    bank_balance = balance_field("Solde bancaire au 31 août (relevé)")
     pending_amount = amount_field(
         "Chèques non encaissés et opérations en attente au 31 août", required=False
     )

@@ -2,6 +2,7 @@
 one row per coop, recognised by its number, for one school year (occe.core.imports)."""
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -18,7 +19,7 @@ from occe.core.imports import (
 )
 from occe.core.models import SchoolYear
 
-from .models.crfs import MAX_CRFS_AMOUNT, Crfs, Format, Status
+from .models.crfs import BALANCE_FIELDS, MAX_CRFS_AMOUNT, MIN_CRFS_BALANCE, Crfs, Format, Status
 
 AMOUNTS = [
     ("opening_balance", "Solde d'ouverture"),
@@ -49,7 +50,14 @@ class QuitusColumn(ChoiceColumn):
 COLUMNS = [
     Column("number", "Numéro", required=True, max_length=20),
     *[
-        DecimalColumn(key, header, required=key != "pending_amount", max_value=MAX_CRFS_AMOUNT)
+        DecimalColumn(
+            key,
+            header,
+            required=key != "pending_amount",
+            # A balance is negative when the account is overdrawn; the other amounts never.
+            min_value=MIN_CRFS_BALANCE if key in BALANCE_FIELDS else Decimal("0"),
+            max_value=MAX_CRFS_AMOUNT,
+        )
         for key, header in AMOUNTS
     ],
     DateColumn("approval_date", "Date d'approbation"),

@@ -109,3 +109,10 @@ def home_cards(request) -> list[HomeCard]:  # noqa: F811  (then the CRFS and con
     from .navigation_crfs import crfs_home_cards
 
     return _receipt_and_grant_cards(request) + crfs_home_cards(request)
+
+
+def coop_sections(request, coop) -> list:
+    """The coop page's CRFS history and controls (occe.navigation.coop_sections)."""
+    from .navigation_crfs import crfs_coop_sections
+
+    return crfs_coop_sections(request, coop)

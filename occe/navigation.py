@@ -7,7 +7,12 @@ know nothing of each other. An app contributes by defining, in `<app>/navigation
 - optionally `home_cards(request) -> list[HomeCard]`: the counts of work waiting for this user,
   each a link to the list it counts (one definition of the count, shared with that list);
 - optionally `home_context(request) -> dict`: what the home page (templates/home.html) shows
-  beyond the cards, such as a mandataire's cooperatives.
+  beyond the cards, such as a mandataire's cooperatives;
+- optionally `coop_sections(request, coop) -> list[CoopSection]`: sections of a coop's page
+  (cooperatives:detail) that belong to another app, such as finances' reports and controls.
+  Each is rendered by its own template, included by templates/cooperatives/detail.html; the
+  contributing app checks the user's rights (its `visible_to` querysets) and returns nothing
+  the user may not read.
 
 Menu items are grouped (one dropdown per group in the header); a group with a single visible item
 is a plain link.
@@ -42,6 +47,16 @@ class HomeCard:
     url: str
     section: str = ""
     hint: str = ""
+    order: int = 100
+
+
+@dataclass
+class CoopSection:
+    """A section of a coop's page contributed by another app: its template, included with
+    `section` (this object) in its context, and what it shows."""
+
+    template: str
+    context: dict = field(default_factory=dict)
     order: int = 100
 
 
@@ -118,6 +133,15 @@ def home_context(request) -> dict:
         if contribute is not None:
             context.update(contribute(request))
     return context
+
+
+def coop_sections(request, coop) -> list[CoopSection]:
+    sections = []
+    for module in navigation_modules():
+        contribute = getattr(module, "coop_sections", None)
+        if contribute is not None:
+            sections.extend(contribute(request, coop))
+    return sorted(sections, key=lambda section: section.order)
 
 
 def navigation(request) -> dict:

@@ -12,6 +12,7 @@ from occe.accounts import rules
 from occe.accounts.access import require, role_required, secretariat_only, staff_only
 from occe.core.history import history_events, newest_first
 from occe.core.models import SchoolYear, year_from_request
+from occe.navigation import coop_sections
 
 from ..filters import SORTS, CooperativeFilter
 from ..forms import (
@@ -104,6 +105,8 @@ def cooperative_detail(request, pk):
         "mandates": cooperative.mandates.select_related("user").order_by("-start_date"),
         "can_edit": cooperative.can_be_edited_by(user),
         "year": year_from_request(request),
+        # Other apps' sections (finances: reports and controls), each checking the rights.
+        "sections": coop_sections(request, cooperative),
     }
     if user.sees_everything:
         context["accompaniments"] = cooperative.accompaniments.select_related("staff")[:50]

@@ -26,6 +26,10 @@ from occe.core.models import Association, SchoolYear, private_upload_path
 
 # A coop's yearly figures stay far below this; the bound rejects a mistyped extra digit or two.
 MAX_CRFS_AMOUNT = Decimal("9999999.99")
+# A balance (opening, per the books, at the bank) may be negative: an overdrawn account. Down
+# to this, far below any coop's overdraft; other amounts are never negative.
+MIN_CRFS_BALANCE = Decimal("-1000000.00")
+BALANCE_FIELDS = ("opening_balance", "closing_balance", "bank_balance")
 CENT = Decimal("0.01")
 # The conseil de coopérative approves the accounts after the year closes, by the autumn.
 APPROVAL_GRACE_DAYS = 122  # up to 31 December after the 31 August closing
@@ -44,16 +48,34 @@ def crfs_amount(label: str, **kwargs) -> models.DecimalField:
     )
 
 
-def amount_bounds(name: str, prefix: str) -> models.CheckConstraint:
+def crfs_balance(label: str, **kwargs) -> models.DecimalField:
+    """A balance, negative when the account is overdrawn."""
+    return models.DecimalField(
+        label,
+        max_digits=9,
+        decimal_places=2,
+        validators=[
+            MinValueValidator(MIN_CRFS_BALANCE, "Solde négatif anormalement élevé."),
+            MaxValueValidator(MAX_CRFS_AMOUNT, "Montant anormalement élevé."),
+        ],
+        **kwargs,
+    )
+
+
+def amount_bounds(
+    name: str, prefix: str, minimum: Decimal = Decimal("0")
+) -> models.CheckConstraint:
     return models.CheckConstraint(
-        condition=Q(**{f"{name}__gte": 0, f"{name}__lte": MAX_CRFS_AMOUNT}),
+        condition=Q(**{f"{name}__gte": minimum, f"{name}__lte": MAX_CRFS_AMOUNT}),
         name=f"{prefix}_{name}_bounds",
     )
 
 
-def due_date(year: SchoolYear) -> datetime.date:
-    """The CRFS of a year is due by 30 September after its 31 August closing."""
-    return datetime.date(year.start_year + 1, 9, 30)
+def due_date(year: SchoolYear, association: Association | None = None) -> datetime.date:
+    """The day the CRFS of a year is due: an association setting (30 September after the
+    31 August closing by default). Pass `association` when it is already read: one query
+    per page, never one per row."""
+    return (association or Association.get()).crfs_due_date(year)
 
 
 class Kind(models.TextChoices):
@@ -254,11 +276,11 @@ class Crfs(models.Model):
     )
     status = models.CharField("état", max_length=12, choices=Status.choices, default=Status.DRAFT)
     format = models.CharField("forme", max_length=10, choices=Format.choices, default=Format.ONLINE)
-    opening_balance = crfs_amount("solde d'ouverture au 1er septembre", default=Decimal("0"))
+    opening_balance = crfs_balance("solde d'ouverture au 1er septembre", default=Decimal("0"))
     income_total = crfs_amount("total des produits", default=Decimal("0"))
     expense_total = crfs_amount("total des charges", default=Decimal("0"))
-    closing_balance = crfs_amount("solde comptable au 31 août", default=Decimal("0"))
-    bank_balance = crfs_amount("solde bancaire au 31 août", default=Decimal("0"))
+    closing_balance = crfs_balance("solde comptable au 31 août", default=Decimal("0"))
+    bank_balance = crfs_balance("solde bancaire au 31 août", default=Decimal("0"))
     pending_amount = crfs_amount(
         "chèques non encaissés et opérations en attente", default=Decimal("0")
     )
@@ -325,7 +347,7 @@ class Crfs(models.Model):
                 fields=["cooperative", "school_year"], name="crfs_one_per_coop_and_year"
             ),
             *[
-                amount_bounds(name, "crfs")
+                amount_bounds(name, "crfs", MIN_CRFS_BALANCE if name in BALANCE_FIELDS else 0)
                 for name in (
                     "opening_balance",
                     "income_total",
@@ -506,10 +528,12 @@ class Crfs(models.Model):
             )
         return flags
 
-    @property
-    def is_late(self) -> bool:
-        received = self.submitted_at.date() if self.submitted_at else timezone.localdate()
-        return received > due_date(self.school_year)
+    def is_late(self, due: datetime.date, today: datetime.date | None = None) -> bool:
+        """Received after `due` (the year's `due_date`, read once per page), or still not
+        received once it has passed. No query."""
+        received = self.submitted_at if self.status in RECEIVED else None
+        day = timezone.localdate(received) if received else (today or timezone.localdate())
+        return day > due
 
 
 class CrfsLine(models.Model):

@@ -96,7 +96,7 @@ def flagged_coops(
     if circonscription is not None:
         crfs_list = crfs_list.filter(cooperative__circonscription=circonscription)
     rows = [FlaggedCoop(crfs.cooperative, crfs, crfs.flags(association)) for crfs in crfs_list]
-    if today > due_date(year):
+    if today > due_date(year, association):
         missing = (
             Cooperative.objects.affiliated(year)
             .exclude(pk__in=Crfs.objects.of_year(year).received().values("cooperative"))
@@ -125,9 +125,9 @@ def flagged_coops(
     return rows
 
 
-def flag_counts(year: SchoolYear) -> dict[str, int]:
+def flag_counts(year: SchoolYear, association: Association | None = None) -> dict[str, int]:
     """How many received CRFS of the year raise each of the four flags (one query each)."""
-    association = Association.get()
+    association = association or Association.get()
     base = Crfs.objects.of_year(year)
     return {reason: base.flagged(reason, association).count() for reason in CRFS_REASONS}
 
@@ -193,19 +193,23 @@ def answer_action(action: ControlAction, user, answer: str, file=None) -> Contro
     return action
 
 
-def campaign_figures(year: SchoolYear, today=None) -> dict:
+def late_coops(year: SchoolYear, due):
+    """THE definition of a late coop: expected that year (affiliated) and whose CRFS was not
+    received by `due` (the year's `due_date`): received after it, or still missing."""
+    on_time = Crfs.objects.of_year(year).received().filter(submitted_at__date__lte=due)
+    return Cooperative.objects.affiliated(year).exclude(pk__in=on_time.values("cooperative"))
+
+
+def campaign_figures(year: SchoolYear, today=None, due=None) -> dict:
     """Expected (coops affiliated that year), received, accepted and late CRFS of a year.
 
     Late: an expected coop whose CRFS was not received by the due date (received after it, or
-    still missing), counted once the due date has passed."""
+    still missing), counted once the due date (`due`, else the association's) has passed."""
     today = today or timezone.localdate()
     expected = Cooperative.objects.affiliated(year)
     received = Crfs.objects.of_year(year).received()
-    due = due_date(year)
-    late = None
-    if today > due:
-        on_time = received.filter(submitted_at__date__lte=due).values("cooperative")
-        late = expected.exclude(pk__in=on_time).count()
+    due = due or due_date(year)
+    late = late_coops(year, due).count() if today > due else None
     return {
         "expected": expected.count(),
         "received": received.count(),

@@ -37,6 +37,7 @@ class RemindCrfs(JobKind):
         year = SchoolYear.objects.get(pk=job.parameters["year"])
         association = Association.get()
         today = timezone.localdate()
+        due = due_date(year, association)
         coops = list(coops_to_remind(year).order_by("number"))
         already = set(
             CrfsReminder.objects.filter(school_year=year, sent_on=today).values_list(
@@ -72,7 +73,8 @@ class RemindCrfs(JobKind):
                                     "year": year,
                                     "cooperative": coop,
                                     "association": association,
-                                    "due": due_date(year),
+                                    "due": due,
+                                    "late": today > due,
                                 },
                             ),
                             None,

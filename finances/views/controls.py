@@ -19,7 +19,7 @@ from ..models.controls import REASON_FIELDS, Control, ControlAction
 from ..models.crfs import CRFS_REASONS, Reason
 from ..services import crfs as services
 from ..services.errors import WorkflowError
-from .crfs import _years, crfs_year
+from .crfs import _years, crfs_year, history
 
 PAGE_SIZE = 50
 
@@ -132,6 +132,8 @@ def control_detail(request, pk):
             if control.can_answer(user)
             else {},
             "today": timezone.localdate(),
+            # History kept: every change of the control (state, dates, findings, outcome).
+            "events": history(control.history, Control, "Contrôle") if user.sees_everything else [],
         },
     )
 

@@ -6,7 +6,7 @@ import mimetypes
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -84,7 +84,7 @@ def crfs_list(request):
                 "reports": reports,
                 "year": year,
                 "to_do": [coop for coop in coops if (coop.pk, year.pk) not in done],
-                "due": due_date(year),
+                "due": due_date(year),  # once per page
             },
         )
     queryset = queryset.filter(school_year=year)
@@ -269,11 +269,21 @@ def crfs_campaign(request):
     list of coops still missing."""
     year = crfs_year(request)
     today = timezone.localdate()
-    figures = {y: services.campaign_figures(y, today) for y in (year, year.previous())}
+    association = Association.get()  # the due date, read once for the page
+    due = due_date(year, association)
+    figures = {
+        y: services.campaign_figures(y, today, due_date(y, association))
+        for y in (year, year.previous())
+    }
+    late_now = today > due
+    # Before the due date, the coops still to send theirs; after it, the late ones (received
+    # after the due date, or still missing).
+    coops = services.late_coops(year, due) if late_now else coops_to_remind(year)
+    received = Crfs.objects.of_year(year).received().filter(cooperative=OuterRef("pk"))
     missing = (
-        coops_to_remind(year)
-        .select_related("circonscription")
+        coops.select_related("circonscription")
         .annotate(
+            received_at=Subquery(received.values("submitted_at")[:1]),
             reminders=Count("crfs_reminders", filter=Q(crfs_reminders__school_year=year)),
             # Repeated lateness: earlier years this coop had to be reminded.
             late_years=Count(
@@ -294,9 +304,10 @@ def crfs_campaign(request):
             "years": _years(),
             "current": figures[year],
             "previous": figures[year.previous()],
-            "due": due_date(year),
+            "due": due,
             "page": page,
-            "late_now": today > due_date(year),
+            "late_now": late_now,
+            "to_remind": coops_to_remind(year).count() if request.user.is_secretariat else 0,
             "job": job,
             "can_remind": request.user.is_secretariat,
         },
@@ -323,17 +334,19 @@ def crfs_figures(request):
     from .. import figures_crfs as figures
 
     year = crfs_year(request)
+    association = Association.get()  # the due date, read once for the page
     by_reason = figures.controls_by_reason(year)
     outcomes = figures.controls_by_outcome(year)
-    flags = figures.flag_counts(year)
+    flags = figures.flag_counts(year, association)
+    previous = year.previous()
     return render(
         request,
         "finances/crfs/figures.html",
         {
             "year": year,
             "years": _years(),
-            "campaign": figures.campaign_figures(year),
-            "previous": figures.campaign_figures(year.previous()),
+            "campaign": figures.campaign_figures(year, due=due_date(year, association)),
+            "previous": figures.campaign_figures(previous, due=due_date(previous, association)),
             "categories": figures.totals_by_category(year),
             "subsidies": figures.municipal_subsidies(year),
             "flags": [(Reason(r).label, flags[r]) for r in CRFS_REASONS],

@@ -16,7 +16,12 @@ GROUPING_SPACES = " \u00a0\u202f\u2009"
 _GROUPED = re.compile(r"\d{1,3}( \d{3})+")
 
 
-def parse_french_decimal(text: str) -> Decimal:
+# A minus sign as typed: the hyphen, or the true minus sign (U+2212) a word processor or a
+# web page puts there.
+MINUS_SIGNS = "-\u2212"
+
+
+def parse_french_decimal(text: str, allow_negative: bool = False) -> Decimal:
     """An amount typed the French way, as a Decimal with two places.
 
     Accepted: "120,50", "120.50", "1234", "1 234,56" (thousands grouped by any kind of space),
@@ -25,14 +30,20 @@ def parse_french_decimal(text: str) -> Decimal:
     ("1.234,5", "1,234.50"), two separators ("12,345,6"), and three digits after the only
     separator ("1,234" and "1.234" read as 1 234 in one country and 1,234 in another; amounts
     have cents, never thousandths). ValidationError carries the French message.
+
+    A leading minus ("-1 234,56", "−12,00") is refused unless `allow_negative` (a balance that
+    may be overdrawn).
     """
     raw = str(text or "").strip()
     cleaned = raw.replace("€", "").strip()
     for space in GROUPING_SPACES:
         cleaned = cleaned.replace(space, " ")
     cleaned = " ".join(cleaned.split())
-    if cleaned.startswith("-"):
-        raise ValidationError("Le montant doit être supérieur à zéro.", code="min_value")
+    negative = bool(cleaned) and cleaned[0] in MINUS_SIGNS
+    if negative:
+        if not allow_negative:
+            raise ValidationError("Le montant doit être supérieur à zéro.", code="min_value")
+        cleaned = cleaned[1:].strip()
     if not cleaned or not re.fullmatch(r"[\d ,.]+", cleaned):
         raise ValidationError(
             f"Montant illisible « {raw} » : écrivez par exemple 120,50.", code="invalid"
@@ -56,7 +67,8 @@ def parse_french_decimal(text: str) -> Decimal:
         raise ValidationError(
             f"Montant illisible « {raw} » : écrivez par exemple 120,50.", code="invalid"
         )
-    return Decimal(f"{units}.{cents}").quantize(Decimal("0.01"))
+    amount = Decimal(f"{units}.{cents}").quantize(Decimal("0.01"))
+    return -amount if negative and amount else amount
 
 
 class FrenchDecimalField(forms.Field):
@@ -94,7 +106,9 @@ class FrenchDecimalField(forms.Field):
             return None
         if len(str(value)) > 40:
             raise ValidationError("Montant illisible : écrivez par exemple 120,50.", code="invalid")
-        amount = parse_french_decimal(value)
+        amount = parse_french_decimal(
+            value, allow_negative=self.min_value is not None and self.min_value < 0
+        )
         if self.min_value is not None and amount < self.min_value:
             if self.min_value > 0 and amount <= 0:
                 raise ValidationError("Le montant doit être supérieur à zéro.", code="min_value")

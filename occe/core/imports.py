@@ -225,7 +225,8 @@ class DecimalColumn(Column):
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             text = str(value)
         else:
-            text = shown.replace("€", "")
+            # The true minus sign (U+2212) of a word processor or a web page, as a hyphen.
+            text = shown.replace("€", "").replace("\u2212", "-")
             for space in ("\u00a0", "\u202f", " "):
                 text = text.replace(space, "")
             if text.count(",") == 1 and "." not in text:

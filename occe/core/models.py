@@ -18,6 +18,8 @@ money = {"max_digits": 10, "decimal_places": 2, "validators": [MinValueValidator
 # Each part of a fee rate (per pupil, per adult, insurance per member). Real rates are a few
 # euros; the bound keeps every computed fee within the affiliation's own bounds.
 MAX_RATE = Decimal("10")
+# The months the CRFS may be due in: after the 31 August closing, by the end of the year.
+CRFS_DUE_MONTHS = [(9, "septembre"), (10, "octobre"), (11, "novembre"), (12, "décembre")]
 RATE_FIELDS = (
     "pupil_rate_federal",
     "pupil_rate_departmental",
@@ -216,6 +218,25 @@ class Association(models.Model):
     control_gap = models.DecimalField(
         "écart maximal entre comptabilité et banque (contrôle)", default=Decimal("200"), **money
     )
+    # The CRFS of the year closed on 31 August is due by this day (issue 8): a day and a month,
+    # the same every year, between September and December.
+    crfs_due_day = models.PositiveSmallIntegerField(
+        "compte rendu financier à rendre au plus tard le (jour)",
+        default=30,
+        validators=[
+            MinValueValidator(1, "Le jour est compris entre 1 et 31."),
+            MaxValueValidator(31, "Le jour est compris entre 1 et 31."),
+        ],
+        help_text="Le compte rendu financier de l'exercice clos le 31 août est attendu au plus "
+        "tard ce jour-là (30 septembre par défaut) ; au-delà, la coopérative est en retard : "
+        "relancée et signalée « CRFS non rendu ».",
+    )
+    crfs_due_month = models.PositiveSmallIntegerField(
+        "compte rendu financier à rendre au plus tard le (mois)",
+        default=9,
+        choices=CRFS_DUE_MONTHS,
+        help_text="Entre septembre et décembre qui suivent la clôture de l'exercice au 31 août.",
+    )
 
     # Teachers' own sign-up (issue 10): open only to addresses of these domains.
     signup_domains = models.CharField(
@@ -238,6 +259,15 @@ class Association(models.Model):
                 name=f"association_{name}_bounds",
             )
             for name in RATE_FIELDS
+        ] + [
+            models.CheckConstraint(
+                condition=models.Q(crfs_due_day__gte=1, crfs_due_day__lte=31),
+                name="association_crfs_due_day_bounds",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(crfs_due_month__gte=9, crfs_due_month__lte=12),
+                name="association_crfs_due_month_bounds",
+            ),
         ]
 
     def __str__(self):
@@ -272,6 +302,14 @@ class Association(models.Model):
         self.rna = self.rna.strip().upper()
         if self.rna and not (len(self.rna) == 10 and self.rna[0] == "W" and self.rna[1:].isdigit()):
             errors["rna"] = "Le RNA s'écrit W suivi de 9 chiffres."
+        if self.crfs_due_day and self.crfs_due_month:
+            try:
+                datetime.date(2001, self.crfs_due_month, self.crfs_due_day)
+            except ValueError:
+                errors["crfs_due_day"] = (
+                    f"Le {self.crfs_due_day} {self.get_crfs_due_month_display()} n'existe pas : "
+                    "choisissez un autre jour."
+                )
         try:
             self.signup_domains = "\n".join(parse_domains(self.signup_domains))
         except ValidationError as error:
@@ -283,6 +321,10 @@ class Association(models.Model):
     def get(cls) -> "Association":
         association = cls.objects.order_by("pk").first()
         return association or cls.objects.create()
+
+    def crfs_due_date(self, year) -> datetime.date:
+        """The day the CRFS of `year` (a SchoolYear, closed on 31 August) is due."""
+        return datetime.date(year.start_year + 1, self.crfs_due_month, self.crfs_due_day)
 
     @property
     def academic_domains(self) -> list[str]:

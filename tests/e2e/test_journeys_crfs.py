@@ -8,6 +8,7 @@ reads the letter and answers the action.
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from finances.models import Control, Crfs
@@ -93,14 +94,18 @@ def test_a_crfs_is_submitted_accepted_flagged_and_controlled(new_page, tmp_path)
     board.get_by_role("button", name="Ajouter l'action").click()
     board.once("dialog", lambda dialog: dialog.accept())
     board.get_by_role("button", name="Envoyer la lettre au mandataire").click()
-    expect(board.get_by_text("Lettre envoyée")).to_be_visible()
+    expect(board.get_by_text("Lettre envoyée : le mandataire")).to_be_visible()
     control.refresh_from_db()
     assert control.letter_sent_at and control.letter_pdf
     assert any(mandataire.email in m.to for m in mail.outbox)
     screenshot(board, "parcours-crfs-controle")
 
-    # The mandataire reads the letter and answers the action.
-    teacher.goto(f"/finances/controles/{control.pk}/")
+    # The mandataire finds the letter on their coop's page, reads it and answers the action.
+    teacher.goto(reverse("cooperatives:detail", args=[coop.pk]))
+    section = teacher.locator("#controles-coop")
+    expect(section).to_contain_text("Présenter un projet pour les fonds")
+    expect(section.get_by_role("link", name="télécharger la lettre (PDF)")).to_be_visible()
+    section.get_by_role("link", name="Répondre").click()
     expect(teacher.locator("#constats")).to_contain_text("Solde élevé sans projet")
     teacher.get_by_role("link", name="lire la lettre").click()
     expect(teacher.locator("#lettre")).to_contain_text("Présenter un projet pour les fonds")

@@ -13,6 +13,7 @@ from PIL import Image
 
 from finances.forms_crfs import CrfsForm
 from finances.models import Crfs, CrfsCategory, Reason, last_crfs_balance
+from finances.models.crfs import BALANCE_FIELDS
 from finances.services import crfs as services
 from finances.services.errors import WorkflowError
 from occe.core.models import Association
@@ -169,8 +170,11 @@ def test_last_balance_for_other_parts_of_finances(thresholds):
 
 @pytest.mark.parametrize("field", Crfs.AMOUNT_FIELDS)
 def test_amounts_are_bounded_in_the_database(db, field):
+    # A balance may be overdrawn down to −1 000 000 €; the other amounts are never negative.
+    lowest = Decimal("-1000000.00") if field in BALANCE_FIELDS else Decimal("0")
+    CrfsFactory(**{field: lowest})
     with pytest.raises(IntegrityError), transaction.atomic():
-        CrfsFactory(**{field: Decimal("-0.01")})
+        CrfsFactory(**{field: lowest - Decimal("0.01")})
 
 
 def test_one_report_per_coop_and_year(db):
@@ -225,16 +229,63 @@ def test_form_reads_french_amounts_and_sums_categories(db):
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("-5", "supérieur à zéro"),
         ("10 000 000,00", "ne peut pas dépasser"),
+        ("-1 000 000,01", "au moins -1"),
+        ("−1 000 000,01", "au moins -1"),
         ("1.234,5", "ambigu"),
+        ("-1.234,5", "ambigu"),
         ("abc", "illisible"),
+        ("--5", "illisible"),
     ],
 )
 def test_form_refuses_bad_amounts_in_french(db, value, message):
     form = new_form(UserFactory(mandataire=True), form_data(bank_balance=value))
     assert not form.is_valid()
-    assert message in form.errors["bank_balance"][0]
+    assert message in form.errors["bank_balance"][0].replace("\u00a0", " ")
+
+
+@pytest.mark.parametrize(
+    ("value", "amount"),
+    [
+        ("-1 234,56", Decimal("-1234.56")),
+        ("−12,00", Decimal("-12.00")),  # the true minus sign (U+2212)
+        ("-1\u202f000\u202f000,00", Decimal("-1000000.00")),  # the lowest accepted
+        ("9 999 999,99", Decimal("9999999.99")),  # the highest
+    ],
+)
+def test_form_accepts_overdrawn_balances(db, value, amount):
+    data = form_data(opening_balance=value, closing_balance=value, bank_balance=value)
+    form = new_form(UserFactory(mandataire=True), data)
+    assert form.is_valid(), form.errors
+    crfs = form.save()
+    crfs.refresh_from_db()
+    assert crfs.opening_balance == crfs.closing_balance == crfs.bank_balance == amount
+
+
+@pytest.mark.parametrize("field", ["pending_amount", "category"])
+@pytest.mark.parametrize("value", ["-5", "−12,00", "-0,01"])
+def test_form_refuses_negative_amounts_other_than_balances(db, field, value):
+    if field == "category":
+        field = f"cat_{CrfsCategory.objects.ensure_defaults().first().pk}"
+    form = new_form(UserFactory(mandataire=True), form_data(**{field: value}))
+    assert not form.is_valid()
+    assert "supérieur à zéro" in form.errors[field][0]
+
+
+def test_overdrawn_report_is_checked_not_corrected(thresholds):
+    crfs = CrfsFactory(
+        submitted=True,
+        opening_balance=Decimal("-50.00"),
+        income_total=Decimal("100.00"),
+        expense_total=Decimal("300.00"),
+        closing_balance=Decimal("-250.00"),
+        bank_balance=Decimal("-250.00"),
+        pending_amount=Decimal("0"),
+    )
+    assert check(crfs, "equilibre").ok and check(crfs, "ecart").ok
+    assert Reason.HIGH_BALANCE not in reasons(crfs)
+    page_amount = check(crfs, "equilibre").message.replace("\u00a0", " ")
+    assert "-250,00 €" in page_amount
 
 
 def test_form_keeps_quitus_and_its_date_consistent(db):
@@ -413,8 +464,12 @@ def test_campaign_reminders_in_the_background(world, client, mailoutbox):
     assert len(mailoutbox) == 1
     assert CrfsReminder.objects.get().cooperative == world.own_coop
     page = client.get(reverse("finances:crfs_campaign"), {"annee": year.label})
-    missing = list(page.context["page"])
-    assert missing == [world.own_coop] and missing[0].reminders == 1
+    # After the due date the list is the late coops: the one still missing (reminded once)
+    # and the one whose report came after the due date (never reminded).
+    late = {coop: coop for coop in page.context["page"]}
+    assert set(late) == {world.own_coop, world.other_coop}
+    assert late[world.own_coop].reminders == 1 and late[world.own_coop].received_at is None
+    assert late[world.other_coop].reminders == 0 and late[world.other_coop].received_at
     assert page.context["job"].status == "done"
 
 

@@ -104,7 +104,10 @@ def test_bad_files_refused_in_french(coops, settings):
     ("values", "message"),
     [
         ({"Numéro": "999999"}, "Aucune coopérative n'a le numéro 999999"),
-        ({"Solde bancaire au 31 août": "-5"}, "hors des bornes"),
+        ({"Opérations en attente": "-5"}, "hors des bornes"),
+        ({"Total des produits": "−0,01"}, "hors des bornes"),
+        ({"Solde bancaire au 31 août": "-1 000 000,01"}, "hors des bornes"),
+        ({"Solde d'ouverture": "−1 000 000,01"}, "hors des bornes"),
         ({"Total des produits": "10 000 000"}, "hors des bornes"),
         ({"Total des charges": "douze"}, "n'est pas un montant lisible"),
         ({"Date d'approbation": "31/02/2025"}, "n'est pas une date lisible"),
@@ -125,6 +128,32 @@ def test_bad_cells_refused_in_french(coops, values, message):
 def test_duplicate_numbers(coops):
     plan = importer().plan(xlsx([line("970001"), line("970001")]))
     assert "apparaît plusieurs fois" in plan.messages()[0]
+
+
+def test_overdrawn_balances_imported(coops, secretary):
+    """Balances typed the French way with a minus (hyphen or U+2212), down to −1 000 000 €."""
+    data = xlsx(
+        [
+            line(
+                "970001",
+                **{
+                    "Solde d'ouverture": "-1 234,56",
+                    "Solde comptable au 31 août": "−12,00",
+                    "Solde bancaire au 31 août": "-1000000",
+                },
+            ),
+            line("970002", **{"Solde bancaire au 31 août": -42.5}),  # a number cell
+        ]
+    )
+    plan = importer().plan(data)
+    assert not plan.has_errors, plan.messages()
+    importer().apply(plan, user=secretary)
+    crfs = Crfs.objects.get(cooperative__number="970001")
+    assert crfs.opening_balance == Decimal("-1234.56")
+    assert crfs.closing_balance == Decimal("-12.00")
+    assert crfs.bank_balance == Decimal("-1000000.00")
+    other = Crfs.objects.get(cooperative__number="970002")
+    assert other.bank_balance == Decimal("-42.50")
 
 
 def test_apply_creates_received_reports_and_reimport_is_unchanged(coops, secretary):
