@@ -390,9 +390,11 @@ class GrantPayment(models.Model):
         verbose_name="annulé par",
     )
     cancel_reason = models.CharField("motif d'annulation", max_length=250, blank=True)
+    # Payments are never deleted (delete() refuses); SET_NULL only lets a bulk reset of the
+    # data (demo, tests) go through.
     corrects = models.OneToOneField(
         "self",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="corrected_by",
