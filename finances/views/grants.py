@@ -778,10 +778,15 @@ def claim_document_add(request, pk):
         )
         return redirect(claim)
     files = form.cleaned_data["documents"]
-    if claim.documents.count() + len(files) > MAX_CLAIM_DOCUMENTS:
-        messages.error(request, f"Au plus {MAX_CLAIM_DOCUMENTS} pièces par sinistre.")
-        return redirect(claim)
     with transaction.atomic():
+        # The claim's row locked: two uploads at once never pass the limit together.
+        InsuranceClaim.objects.select_for_update().filter(pk=claim.pk).first()
+        if claim.documents.count() + len(files) > MAX_CLAIM_DOCUMENTS:
+            messages.error(
+                request,
+                f"Au plus {MAX_CLAIM_DOCUMENTS} pièces par sinistre : aucune n'est ajoutée.",
+            )
+            return redirect(claim)
         added = attach_claim_documents(
             claim, request.user, form.cleaned_data["document_kind"], files
         )

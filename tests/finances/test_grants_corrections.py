@@ -362,3 +362,17 @@ def test_a_renamed_commune_category_is_read_by_its_account_and_mandataires_see_t
     client.force_login(mandate.user)
     page = page_text(client.get(reverse("finances:subsidy_list")))
     assert "80,00 €" in page and "70,00 €" not in page
+
+
+def test_a_claim_has_a_bounded_number_of_documents(client, monkeypatch):
+    from finances.views import grants as views
+
+    monkeypatch.setattr(views, "MAX_CLAIM_DOCUMENTS", 2)
+    claim = InsuranceClaimFactory()
+    client.force_login(UserFactory(secretariat=True))
+    url = reverse("finances:claim_document_add", args=[claim.pk])
+    client.post(url, {"document_kind": "photo", "documents": [SimpleUploadedFile("a.png", PNG)]})
+    files = [SimpleUploadedFile("b.png", PNG), SimpleUploadedFile("c.png", PNG)]
+    response = client.post(url, {"document_kind": "photo", "documents": files}, follow=True)
+    assert "Au plus 2 pièces par sinistre : aucune n'est ajoutée." in page_text(response)
+    assert [d.name for d in claim.documents.all()] == ["a.png"]
