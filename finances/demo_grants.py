@@ -26,6 +26,7 @@ from occe.core.models import SchoolYear
 from .models import (
     BudgetLine,
     GrantApplication,
+    GrantKind,
     GrantOpinion,
     GrantPayment,
     GrantSession,
@@ -230,7 +231,30 @@ def _previous_year(context, rng, previous, applicants, secretariat, admins) -> d
     for application, payment in payments:
         payment.application = application
     GrantPayment.objects.bulk_create([payment for _, payment in payments])
+    _corrections(secretariat, [payment for _, payment in payments])
     return {"granted": granted_count, "payments": len(payments)}
+
+
+def _corrections(secretariat, payments) -> None:
+    """The first payment of each kind was first typed with a wrong amount: that one is
+    cancelled (who, when, why) and the right one corrects it. The figures do not change."""
+    for kind in GrantKind.values:
+        right = next((p for p in payments if p.application.kind == kind), None)
+        if right is None or right.amount < Decimal("0.10"):
+            continue
+        recorded = timezone.make_aware(datetime.datetime.combine(right.date, datetime.time(10)))
+        wrong = GrantPayment.objects.create(
+            application=right.application,
+            date=right.date,
+            amount=(right.amount / 10).quantize(CENT),
+            reference=right.reference,
+            recorded_by=secretariat,
+            recorded_at=recorded,
+            cancelled_at=recorded + datetime.timedelta(hours=2),
+            cancelled_by=secretariat,
+            cancel_reason="Montant mal saisi (un zéro oublié).",
+        )
+        GrantPayment.objects.filter(pk=right.pk).update(corrects=wrong)
 
 
 def _current_year(rng, current, applicants, secretariat, admins, mandataire) -> int:

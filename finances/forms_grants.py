@@ -15,6 +15,7 @@ from .models import (
     GrantOpinion,
     GrantSession,
     InsuranceClaim,
+    InsuranceClaimDocument,
     MunicipalSubsidy,
     TroussePayback,
 )
@@ -23,6 +24,7 @@ from .services.grants import budget_problem
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MAX_DOCUMENT_SIZE = 5 * 1024 * 1024
+MAX_CLAIM_DOCUMENTS = 20
 
 
 def amount(label: str, required: bool = True, minimum: str = "0.01") -> FrenchDecimalField:
@@ -258,6 +260,39 @@ class GrantPaymentForm(forms.Form):
     reference = forms.CharField(label="Référence du virement", max_length=100)
 
 
+class PaymentCancelForm(forms.Form):
+    """Cancel a payment recorded by mistake, or correct it: cancel it and record the right
+    one (its fields are then required)."""
+
+    CANCEL, CORRECT = "annuler", "corriger"
+
+    action = forms.ChoiceField(
+        label="Que faire ?",
+        choices=[
+            (CANCEL, "Annuler ce versement (il n'a pas eu lieu)"),
+            (CORRECT, "Le corriger : l'annuler et enregistrer le versement exact"),
+        ],
+        widget=forms.RadioSelect,
+        initial=CANCEL,
+    )
+    reason = forms.CharField(label="Motif de l'annulation", max_length=250)
+    date = forms.DateField(label="Date du virement exact", widget=DATE, required=False)
+    amount = amount("Montant exact", required=False)
+    reference = forms.CharField(label="Référence du virement exact", max_length=100, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == self.CORRECT:
+            for name, message in (
+                ("date", "Indiquez la date du virement exact."),
+                ("amount", "Indiquez le montant exact."),
+                ("reference", "Indiquez la référence du virement exact."),
+            ):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+        return data
+
+
 class ReportForm(forms.Form):
     text = forms.CharField(
         label="Bilan du projet", max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
@@ -289,7 +324,7 @@ class TroussePaybackForm(forms.ModelForm):
         return data
 
 
-class InsuranceClaimForm(forms.ModelForm):
+class InsuranceClaimFormBase(forms.ModelForm):
     cooperative = CooperativeChoiceField(
         queryset=Cooperative.objects.order_by("number"), label="Coopérative"
     )
@@ -314,6 +349,77 @@ class InsuranceClaimForm(forms.ModelForm):
         if data.get("status") == InsuranceClaim.Status.PAID and not data.get("amount_paid"):
             self.add_error("amount_paid", "Indiquez l'indemnité versée.")
         return data
+
+
+class MultipleDocumentInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class ClaimDocumentsField(forms.FileField):
+    """Several documents at once, each a PDF, JPEG or PNG by its content, 5 Mo at most."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault(
+            "widget",
+            MultipleDocumentInput(attrs={"accept": "application/pdf,image/jpeg,image/png"}),
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files:
+            if self.required:
+                raise ValidationError("Choisissez au moins un fichier.")
+            return []
+        if len(files) > MAX_CLAIM_DOCUMENTS:
+            raise ValidationError(f"Au plus {MAX_CLAIM_DOCUMENTS} pièces par sinistre.")
+        errors = []
+        for file in files:
+            file = super().clean(file, initial)
+            try:
+                check_document(file)
+            except ValidationError as exc:
+                errors.append(f"{file.name} : {exc.messages[0]}")
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+def claim_document_fields(required: bool) -> dict:
+    return {
+        "document_kind": forms.ChoiceField(
+            label="Nature des pièces",
+            choices=InsuranceClaimDocument.Kind.choices,
+            required=required,
+            initial=InsuranceClaimDocument.Kind.DECLARATION,
+        ),
+        "documents": ClaimDocumentsField(
+            label="Pièces (déclaration, photos, factures : PDF, JPEG ou PNG, 5 Mo au plus chacune)",
+            required=required,
+        ),
+    }
+
+
+class InsuranceClaimForm(InsuranceClaimFormBase):
+    """The claim, and documents to attach to it at once (optional)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(claim_document_fields(required=False))
+        self.files_lost = False
+
+    def full_clean(self):
+        super().full_clean()
+        # A browser never sends a file again: when the form is shown back with an error,
+        # the chosen files are not kept and must be chosen again; the form says so.
+        if self.is_bound and self.errors and self.files.getlist("documents"):
+            self.files_lost = True
+
+
+class ClaimDocumentForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields.update(claim_document_fields(required=True))
 
 
 class MunicipalSubsidyForm(forms.ModelForm):

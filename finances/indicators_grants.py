@@ -4,9 +4,11 @@ The year of a decision is the school year of its commission's date; an amount «
 the sum of the payments dated in the school year (the seed report: "63 dossiers retenus –
 13 003 € versé en AAP et 9 577,98 € versé en solidarité"). Trousse à projets pay-backs count in
 the year they were paid back; insurance claims in the year of the event; municipal subsidies
-in their school year, typed in by the secretariat (source « saisie » until the CRFS's
-subsidies category is wired). Each function returns None when nothing is recorded for the
-year, and runs one aggregate query.
+in their school year, from two sources: typed in by the secretariat (« saisie ») and the
+commune subsidies category of the year's accepted CRFS (« CRFS »), a coop counted once
+(models/grants.py, DOUBLE_COUNT_RULE: its accepted CRFS counts, else what was typed). A
+cancelled payment counts nowhere. Each function returns None when nothing is recorded for
+the year, and runs one aggregate query (the subsidies: three).
 """
 
 from decimal import Decimal
@@ -25,6 +27,7 @@ from .models import (
     MunicipalSubsidy,
     TroussePayback,
 )
+from .models.grants import subsidies_of_year
 
 SECTION = "aides_et_solidarite"
 Status = GrantApplication.Status
@@ -65,7 +68,8 @@ def applications_per_kind(year: SchoolYear) -> dict[str, dict] | None:
 
 def paid_per_kind(year: SchoolYear) -> dict[str, Decimal] | None:
     rows = dict(
-        GrantPayment.objects.filter(date__range=_span(year))
+        GrantPayment.objects.valid()
+        .filter(date__range=_span(year))
         .values_list("application__kind")
         .annotate(total=Sum("amount"))
     )
@@ -135,15 +139,18 @@ def claims(year: SchoolYear) -> int | None:
 
 
 def subsidies(year: SchoolYear) -> dict | None:
-    totals = MunicipalSubsidy.objects.filter(school_year=year).aggregate(
-        amount=Sum("amount"), coops=Count("cooperative", distinct=True)
-    )
-    return totals if totals["coops"] else None
+    """The year's municipal subsidies, both sources, each coop counted once: amount, coops,
+    and the part of each source (typed_amount, typed_coops, crfs_amount, crfs_coops,
+    set_aside: typed in but not counted, the coop's CRFS counting)."""
+    totals = subsidies_of_year(year)
+    totals.pop("rows")
+    has_typed = MunicipalSubsidy.objects.filter(school_year=year).exists()
+    return totals if totals["coops"] or has_typed else None
 
 
 @indicator(
     "subventions.communes.montant",
-    "Subventions communales versées aux coopératives (saisies)",
+    "Subventions communales versées aux coopératives (saisies et CRFS acceptés)",
     section=SECTION,
     unit=Unit.AMOUNT,
 )
@@ -172,7 +179,7 @@ def figure_rows(year: SchoolYear) -> list[tuple[str, str, object]]:
         ("accompagnement.sinistres", "Sinistres déclarés", claims(year)),
         (
             "subventions.communes.montant",
-            "Subventions communales (saisies)",
+            "Subventions communales (saisie et CRFS, chaque coopérative comptée une fois)",
             subsidies_amount(year),
         ),
     ]
@@ -181,9 +188,15 @@ def figure_rows(year: SchoolYear) -> list[tuple[str, str, object]]:
         ("", "Montant collecté sur la Trousse à projets", trousse["collected"] if trousse else None)
     )
     subsidy = subsidies(year)
-    rows.append(
-        ("", "Coopératives subventionnées par leur commune", subsidy["coops"] if subsidy else None)
-    )
+    for field, label in (
+        ("coops", "Coopératives subventionnées par leur commune"),
+        ("typed_amount", "Subventions communales — source « saisie »"),
+        ("typed_coops", "Coopératives — source « saisie »"),
+        ("crfs_amount", "Subventions communales — source « CRFS »"),
+        ("crfs_coops", "Coopératives — source « CRFS »"),
+        ("set_aside", "Saisies non comptées (le CRFS de la coopérative compte)"),
+    ):
+        rows.append(("", label, subsidy[field] if subsidy else None))
     per_kind = applications_per_kind(year) or {}
     for kind, label in GrantKind.choices:
         figures = per_kind.get(kind)

@@ -348,8 +348,27 @@ class GrantOpinion(models.Model):
         return f"{self.administrator} : {self.get_opinion_display()}"
 
 
+class GrantPaymentQuerySet(models.QuerySet):
+    def valid(self) -> "GrantPaymentQuerySet":
+        """Not cancelled: what counts in the paid and remaining totals and in the figures."""
+        return self.filter(cancelled_at__isnull=True)
+
+    def visible_to(self, user) -> "GrantPaymentQuerySet":
+        """Staff and board read every payment, cancelled ones included; a mandataire the
+        valid payments of their coops' grants."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.is_mandataire:
+            return self.valid().filter(application__in=GrantApplication.objects.visible_to(user))
+        return self.none()
+
+
 class GrantPayment(models.Model):
-    """A payment (in one go or in parts) of a granted amount."""
+    """A payment (in one go or in parts) of a granted amount. Never deleted: a payment recorded
+    by mistake is cancelled (who, when, why) and stays visible to the association; a correction
+    is a cancellation and a new payment (`corrects` points to the cancelled one)."""
 
     application = models.ForeignKey(
         GrantApplication, on_delete=models.PROTECT, related_name="payments"
@@ -361,8 +380,29 @@ class GrantPayment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(default=timezone.now)
+    cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="annulé par",
+    )
+    cancel_reason = models.CharField("motif d'annulation", max_length=250, blank=True)
+    # Payments are never deleted (delete() refuses); SET_NULL only lets a bulk reset of the
+    # data (demo, tests) go through.
+    corrects = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="corrected_by",
+        verbose_name="corrige le versement",
+    )
 
     history = HistoricalRecords()
+    objects = GrantPaymentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "versement d'aide"
@@ -373,12 +413,35 @@ class GrantPayment(models.Model):
                 name="grant_payment_amount_bounds",
                 violation_error_message="Un versement va de 0,01 à 100 000 €.",
             ),
-            # The same transfer is never recorded twice.
-            models.UniqueConstraint(fields=["reference"], name="grant_payment_unique_reference"),
+            # The same transfer is never recorded twice (a cancelled payment's reference may
+            # be recorded again: the correction of a wrong amount keeps its transfer).
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=Q(cancelled_at__isnull=True),
+                name="grant_payment_unique_valid_reference",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True, cancelled_by__isnull=True)
+                | Q(cancelled_at__isnull=False, cancelled_by__isnull=False) & ~Q(cancel_reason=""),
+                name="grant_payment_cancelled_with_who_when_why",
+                violation_error_message="Une annulation dit qui, quand et pourquoi.",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.amount} € le {self.date}"
+        return f"{self.amount} € le {self.date:%d/%m/%Y} ({self.reference})"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    def delete(self, *args, **kwargs):
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError("Un versement n'est jamais supprimé : il est annulé.")
+
+    def can_be_cancelled_by(self, user) -> bool:
+        return user.is_secretariat and not self.is_cancelled
 
 
 def last_crfs_balance(coop: Cooperative) -> Decimal | None:
@@ -490,6 +553,39 @@ class InsuranceClaim(models.Model):
     def __str__(self):
         return f"{self.get_nature_display()} du {self.event_date:%d/%m/%Y}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("finances:claim_detail", args=[self.pk])
+
+
+class InsuranceClaimDocument(models.Model):
+    """A document of a claim (declaration, photo, invoice): PDF, JPEG or PNG by its content.
+    Read through the claim's scoped query only (another coop's: 404)."""
+
+    class Kind(models.TextChoices):
+        DECLARATION = "declaration", "Déclaration"
+        PHOTO = "photo", "Photo"
+        INVOICE = "facture", "Facture ou devis"
+        OTHER = "autre", "Autre pièce"
+
+    claim = models.ForeignKey(
+        InsuranceClaim, on_delete=models.CASCADE, related_name="documents", verbose_name="sinistre"
+    )
+    kind = models.CharField("nature de la pièce", max_length=12, choices=Kind.choices)
+    file = models.FileField("fichier", upload_to=private_upload_path, max_length=255)
+    name = models.CharField("nom", max_length=200)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "pièce d'un sinistre"
+        verbose_name_plural = "pièces des sinistres"
+        ordering = ["pk"]
+
+    def __str__(self):
+        return self.name
+
 
 def grants_of_last_years(coop_ids, before: datetime.date, years: int = 3) -> dict[int, Decimal]:
     """{coop id: amount granted} over the `years` years before `before` (one query)."""
@@ -504,8 +600,9 @@ def grants_of_last_years(coop_ids, before: datetime.date, years: int = 3) -> dic
 
 
 class MunicipalSubsidy(models.Model):
-    """A subsidy paid by a commune to a coop, typed in by the secretariat (source: « saisie »;
-    the CRFS subsidies category will be the other source once it lands)."""
+    """A subsidy paid by a commune to a coop, typed in by the secretariat (source « saisie »).
+    The other source is the commune subsidies category of the coops' accepted CRFS (source
+    « CRFS », see `subsidies_of_year`)."""
 
     cooperative = models.ForeignKey(
         Cooperative,
@@ -531,3 +628,101 @@ class MunicipalSubsidy(models.Model):
 
     def __str__(self):
         return f"{self.commune} : {self.amount} €"
+
+
+# --- Municipal subsidies: typed in (« saisie ») and from the accepted CRFS (« CRFS ») ---------
+
+SOURCE_TYPED, SOURCE_CRFS = "saisie", "CRFS"
+# The rule against counting a coop twice: for a coop and a year, its accepted CRFS showing a
+# commune subsidy is the coop's whole account of the year, checked by the association, so
+# it counts; what was typed in for that coop and year is listed but not counted. A coop
+# without an accepted CRFS, or whose CRFS shows no commune subsidy, counts what was typed.
+DOUBLE_COUNT_RULE = (
+    "Une coopérative n'est comptée qu'une fois par année : si son compte rendu financier "
+    "accepté de l'année montre une subvention de la commune, c'est ce montant (source "
+    "« CRFS ») qui compte, et les subventions saisies pour elle cette année-là sont affichées "
+    "sans être comptées ; sinon, ce sont les subventions saisies (source « saisie »)."
+)
+
+
+def crfs_municipal_subsidies(year: SchoolYear, cooperatives=None) -> dict[int, Decimal]:
+    """{coop id: amount} of the commune subsidies category (by its label, or its account 7474
+    if the secretariat renamed it) in the year's accepted CRFS, read through the CRFS's public
+    queryset methods (one query). `cooperatives`: a queryset to restrict to (a user's)."""
+    from .crfs import MUNICIPAL_SUBSIDY, CrfsLine, Kind
+
+    accepted = Crfs.objects.of_year(year).accepted()
+    if cooperatives is not None:
+        accepted = accepted.filter(cooperative__in=cooperatives)
+    rows = (
+        CrfsLine.objects.filter(
+            crfs__in=accepted,
+            category__kind=Kind.INCOME,
+            amount__gt=0,
+        )
+        .filter(Q(category__label=MUNICIPAL_SUBSIDY) | Q(category__account_code="7474"))
+        .values_list("crfs__cooperative_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return dict(rows)
+
+
+def subsidies_of_year(year: SchoolYear, user=None) -> dict:
+    """The year's municipal subsidies from both sources, without counting a coop twice
+    (DOUBLE_COUNT_RULE). `user`: only what they may read. Three queries.
+
+    {"rows": [{"cooperative", "commune", "purpose", "amount", "source", "counted"}],
+     "amount", "coops", "typed_amount", "typed_coops", "crfs_amount", "crfs_coops",
+     "set_aside": typed amount not counted because the CRFS counts}
+    """
+    coops = None
+    if user is not None and not user.sees_everything:
+        coops = Cooperative.objects.visible_to(user)
+    from_crfs = crfs_municipal_subsidies(year, coops)
+    typed = MunicipalSubsidy.objects.filter(school_year=year).select_related("cooperative")
+    if coops is not None:
+        typed = typed.filter(cooperative__in=coops)
+    rows = []
+    typed_amount = set_aside = Decimal("0")
+    typed_coops = set()
+    for subsidy in typed:
+        counted = subsidy.cooperative_id not in from_crfs
+        if counted:
+            typed_amount += subsidy.amount
+            typed_coops.add(subsidy.cooperative_id)
+        else:
+            set_aside += subsidy.amount
+        rows.append(
+            {
+                "cooperative": subsidy.cooperative,
+                "commune": subsidy.commune,
+                "purpose": subsidy.purpose,
+                "amount": subsidy.amount,
+                "source": SOURCE_TYPED,
+                "counted": counted,
+            }
+        )
+    for coop in Cooperative.objects.filter(pk__in=from_crfs):
+        rows.append(
+            {
+                "cooperative": coop,
+                "commune": coop.commune,
+                "purpose": "Compte rendu financier accepté",
+                "amount": from_crfs[coop.pk],
+                "source": SOURCE_CRFS,
+                "counted": True,
+            }
+        )
+    rows.sort(key=lambda row: (row["cooperative"].number, row["source"] != SOURCE_CRFS))
+    crfs_amount = sum(from_crfs.values(), Decimal("0"))
+    return {
+        "rows": rows,
+        "amount": typed_amount + crfs_amount,
+        "coops": len(typed_coops | set(from_crfs)),
+        "typed_amount": typed_amount,
+        "typed_coops": len(typed_coops),
+        "crfs_amount": crfs_amount,
+        "crfs_coops": len(from_crfs),
+        "set_aside": set_aside,
+    }

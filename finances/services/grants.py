@@ -152,6 +152,33 @@ def decide(application, user, granted: bool, amount: Decimal | None, note: str) 
         send_decision_letter.delay_on_commit(application.pk)
 
 
+def _add_payment(locked, user, date, amount: Decimal, reference: str, corrects=None):
+    """Inside a transaction, the application's row `locked`: the new payment, added to the
+    paid total if it fits in what remains."""
+    if locked.status != Status.GRANTED:
+        raise WorkflowError("Seule une aide accordée peut être versée.")
+    remaining = locked.granted_amount - locked.paid_amount
+    if amount > remaining:
+        raise WorkflowError(f"Le versement dépasse le reste à verser ({euros(remaining)}).")
+    payment = GrantPayment.objects.create(
+        application=locked,
+        date=date,
+        amount=amount,
+        reference=reference,
+        recorded_by=user,
+        corrects=corrects,
+    )
+    GrantApplication.objects.filter(pk=locked.pk).update(paid_amount=F("paid_amount") + amount)
+    locked.paid_amount += amount
+    return payment
+
+
+def _integrity_problem(exc: IntegrityError, reference: str) -> WorkflowError:
+    if "reference" in str(exc) or "unique" in str(exc).lower():
+        return WorkflowError(f"Le virement « {reference} » est déjà enregistré.")
+    return WorkflowError("Le total versé dépasserait le montant accordé.")
+
+
 def record_payment(application, user, date, amount: Decimal, reference: str) -> GrantPayment:
     """Pay part or all of a grant. The application's row is locked first, so two concurrent
     payments are added one after the other and the second sees the first; the database's
@@ -161,22 +188,65 @@ def record_payment(application, user, date, amount: Decimal, reference: str) -> 
     try:
         with transaction.atomic():
             locked = GrantApplication.objects.select_for_update().get(pk=application.pk)
-            if locked.status != Status.GRANTED:
-                raise WorkflowError("Seule une aide accordée peut être versée.")
-            remaining = locked.granted_amount - locked.paid_amount
-            if amount > remaining:
-                raise WorkflowError(f"Le versement dépasse le reste à verser ({euros(remaining)}).")
-            payment = GrantPayment.objects.create(
-                application=locked, date=date, amount=amount, reference=reference, recorded_by=user
-            )
-            GrantApplication.objects.filter(pk=locked.pk).update(
-                paid_amount=F("paid_amount") + amount
-            )
+            payment = _add_payment(locked, user, date, amount, reference)
     except IntegrityError as exc:
-        if "reference" in str(exc) or "unique" in str(exc).lower():
-            raise WorkflowError(f"Le virement « {reference} » est déjà enregistré.") from exc
-        raise WorkflowError("Le total versé dépasserait le montant accordé.") from exc
+        raise _integrity_problem(exc, reference) from exc
     return payment
+
+
+def _cancel_locked(payment_pk: int, user, reason: str) -> tuple[GrantApplication, GrantPayment]:
+    """Inside a transaction: lock the application then the payment (always in this order, as
+    record_payment does, so no two writers wait on each other), cancel the payment and take
+    its amount off the paid total."""
+    if not user.is_secretariat:
+        raise WorkflowError("Seul le secrétariat annule un versement.")
+    reason = reason.strip()
+    if not reason:
+        raise WorkflowError("Indiquez le motif de l'annulation.")
+    application_pk = GrantPayment.objects.values_list("application_id", flat=True).get(
+        pk=payment_pk
+    )
+    locked = GrantApplication.objects.select_for_update().get(pk=application_pk)
+    payment = GrantPayment.objects.select_for_update().get(pk=payment_pk)
+    if payment.is_cancelled:
+        raise WorkflowError(
+            f"Ce versement a déjà été annulé le "
+            f"{timezone.localtime(payment.cancelled_at):%d/%m/%Y à %H:%M}."
+        )
+    payment.cancelled_at, payment.cancelled_by, payment.cancel_reason = (
+        timezone.now(),
+        user,
+        reason[:250],
+    )
+    payment.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
+    GrantApplication.objects.filter(pk=locked.pk).update(
+        paid_amount=F("paid_amount") - payment.amount
+    )
+    locked.paid_amount -= payment.amount
+    return locked, payment
+
+
+def cancel_payment(payment: GrantPayment, user, reason: str) -> GrantPayment:
+    """A payment recorded by mistake is cancelled (who, when, why), never deleted: it no longer
+    counts in what was paid."""
+    with transaction.atomic():
+        _, cancelled = _cancel_locked(payment.pk, user, reason)
+    return cancelled
+
+
+def correct_payment(
+    payment: GrantPayment, user, reason: str, date, amount: Decimal, reference: str
+) -> GrantPayment:
+    """A correction: the wrong payment cancelled and the right one recorded, in one
+    transaction (both or neither), on the application's row locked."""
+    if amount <= 0:
+        raise WorkflowError("Le montant doit être supérieur à zéro.")
+    try:
+        with transaction.atomic():
+            locked, cancelled = _cancel_locked(payment.pk, user, reason)
+            return _add_payment(locked, user, date, amount, reference, corrects=cancelled)
+    except IntegrityError as exc:
+        raise _integrity_problem(exc, reference) from exc
 
 
 def submit_report(application, user, text: str, expenses: Decimal) -> None:

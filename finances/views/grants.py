@@ -24,7 +24,9 @@ from occe.core.spreadsheets import write_xlsx, xlsx_response
 
 from .. import indicators_grants as figures_of
 from ..forms_grants import (
+    MAX_CLAIM_DOCUMENTS,
     ApplicationEditor,
+    ClaimDocumentForm,
     DecisionForm,
     GrantDocumentForm,
     GrantPaymentForm,
@@ -32,6 +34,7 @@ from ..forms_grants import (
     InsuranceClaimForm,
     MunicipalSubsidyForm,
     OpinionForm,
+    PaymentCancelForm,
     ReportForm,
     SubmitForm,
     TroussePaybackForm,
@@ -41,13 +44,19 @@ from ..models import (
     GrantApplication,
     GrantDocument,
     GrantOpinion,
+    GrantPayment,
     GrantSession,
     InsuranceClaim,
-    MunicipalSubsidy,
+    InsuranceClaimDocument,
     TroussePayback,
     last_crfs_balance,
 )
-from ..models.grants import MAX_DOCUMENTS, grants_of_last_years
+from ..models.grants import (
+    DOUBLE_COUNT_RULE,
+    MAX_DOCUMENTS,
+    grants_of_last_years,
+    subsidies_of_year,
+)
 from ..services import grants as services
 from ..services.errors import WorkflowError
 
@@ -170,7 +179,13 @@ def application_detail(request, pk):
         "expenses_total": expenses,
         "resources_total": resources,
         "documents": list(application.documents.all()),
-        "payments": list(application.payments.all()),
+        "payments": list(
+            GrantPayment.objects.visible_to(user)
+            .filter(application=application)
+            .select_related("recorded_by", "cancelled_by", "corrects")
+        ),
+        "can_cancel_payments": user.is_secretariat,
+        "payment_history": payment_history(application) if user.sees_everything else [],
         "editable": editable,
         "problems": services.submission_problems(application) if editable else [],
         "submit_form": SubmitForm(),
@@ -334,6 +349,72 @@ def application_pay(request, pk):
         data["date"],
         data["amount"],
         data["reference"],
+    )
+
+
+def payment_history(application) -> list[dict]:
+    """Who recorded, cancelled or corrected the application's payments, and when (the audit
+    history of the payments), newest first."""
+    from occe.core.history import history_events, newest_first
+
+    records = (
+        GrantPayment.history.filter(application_id=application.pk)
+        .select_related("history_user")
+        .order_by("history_date", "history_id")
+    )
+    events = history_events(
+        records,
+        GrantPayment,
+        subject=lambda record: f"Versement {record.reference}",
+        exclude=["application", "recorded_at", "recorded_by", "cancelled_at", "cancelled_by"],
+    )
+    return newest_first(events)
+
+
+@sees_grants
+def payment_cancel(request, pk):
+    """Cancel a payment recorded by mistake, or correct it (cancel it and record the right one):
+    the secretariat only; the payment stays, marked cancelled."""
+    payment = get_object_or_404(
+        GrantPayment.objects.visible_to(request.user).select_related(
+            "application__cooperative", "recorded_by"
+        ),
+        pk=pk,
+    )
+    require(request.user.is_secretariat)
+    application = payment.application
+    if payment.is_cancelled:
+        messages.error(request, "Ce versement est déjà annulé.")
+        return redirect(application)
+    form = PaymentCancelForm(
+        request.POST or None,
+        initial={"date": payment.date, "amount": payment.amount, "reference": payment.reference},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == PaymentCancelForm.CORRECT:
+                services.correct_payment(
+                    payment,
+                    request.user,
+                    data["reason"],
+                    data["date"],
+                    data["amount"],
+                    data["reference"],
+                )
+                success = "Versement corrigé : l'ancien est annulé, le versement exact enregistré."
+            else:
+                services.cancel_payment(payment, request.user, data["reason"])
+                success = "Versement annulé : il ne compte plus dans le montant versé."
+        except WorkflowError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, success)
+            return redirect(application)
+    return render(
+        request,
+        "finances/grants/payment_cancel.html",
+        {"form": form, "payment": payment, "application": application},
     )
 
 
@@ -610,34 +691,160 @@ def claim_list(request):
     )
 
 
+def get_claim(request, pk) -> InsuranceClaim:
+    """The claim through the user's scoped query: another coop's claim is not found."""
+    return get_object_or_404(
+        InsuranceClaim.objects.visible_to(request.user).select_related("cooperative"), pk=pk
+    )
+
+
+def attach_claim_documents(claim, user, kind: str, files) -> int:
+    for file in files:
+        InsuranceClaimDocument.objects.create(
+            claim=claim, kind=kind, file=file, name=file.name[:200], uploaded_by=user
+        )
+    return len(files)
+
+
+def _claim_form(request, claim=None):
+    form = InsuranceClaimForm(request.POST or None, request.FILES or None, instance=claim)
+    if request.method == "POST" and form.is_valid():
+        files = form.cleaned_data.get("documents") or []
+        present = claim.documents.count() if claim else 0
+        if present + len(files) > MAX_CLAIM_DOCUMENTS:
+            form.add_error("documents", f"Au plus {MAX_CLAIM_DOCUMENTS} pièces par sinistre.")
+            form.files_lost = True
+        else:
+            with transaction.atomic():
+                claim = form.save()
+                added = attach_claim_documents(
+                    claim, request.user, form.cleaned_data["document_kind"], files
+                )
+            message = "Sinistre enregistré."
+            if added:
+                message += (
+                    f" {added} pièce{'s' if added > 1 else ''} jointe{'s' if added > 1 else ''}."
+                )
+            messages.success(request, message)
+            return redirect(claim)
+    return render(
+        request,
+        "finances/grants/claim_form.html",
+        {
+            "form": form,
+            "claim": claim,
+            "title": f"Sinistre : {claim}" if claim else "Nouveau sinistre",
+        },
+    )
+
+
 @secretariat_only
 def claim_create(request):
-    return _secretariat_form(
-        request,
-        InsuranceClaimForm,
-        "Nouveau sinistre",
-        "Sinistre enregistré.",
-        target="finances:claim_list",
-    )
+    return _claim_form(request)
 
 
 @secretariat_only
 def claim_edit(request, pk):
-    claim = get_object_or_404(InsuranceClaim, pk=pk)
-    return _secretariat_form(
+    return _claim_form(request, get_object_or_404(InsuranceClaim, pk=pk))
+
+
+@sees_grants
+def claim_detail(request, pk):
+    claim = get_claim(request, pk)
+    return render(
         request,
-        InsuranceClaimForm,
-        f"Sinistre : {claim}",
-        "Sinistre enregistré.",
-        instance=claim,
-        target="finances:claim_list",
+        "finances/grants/claim_detail.html",
+        {
+            "claim": claim,
+            "documents": list(claim.documents.select_related("uploaded_by")),
+            "can_edit": request.user.is_secretariat,
+            "document_form": ClaimDocumentForm() if request.user.is_secretariat else None,
+            "max_documents": MAX_CLAIM_DOCUMENTS,
+        },
     )
 
 
 @sees_grants
+@require_POST
+def claim_document_add(request, pk):
+    claim = get_claim(request, pk)
+    require(request.user.is_secretariat)
+    form = ClaimDocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        errors = [e for field in form.errors.values() for e in field]
+        messages.error(
+            request,
+            "Aucune pièce jointe : " + " ".join(errors) + " Choisissez à nouveau les fichiers.",
+        )
+        return redirect(claim)
+    files = form.cleaned_data["documents"]
+    with transaction.atomic():
+        # The claim's row locked: two uploads at once never pass the limit together.
+        InsuranceClaim.objects.select_for_update().filter(pk=claim.pk).first()
+        if claim.documents.count() + len(files) > MAX_CLAIM_DOCUMENTS:
+            messages.error(
+                request,
+                f"Au plus {MAX_CLAIM_DOCUMENTS} pièces par sinistre : aucune n'est ajoutée.",
+            )
+            return redirect(claim)
+        added = attach_claim_documents(
+            claim, request.user, form.cleaned_data["document_kind"], files
+        )
+    messages.success(
+        request, f"{added} pièce{'s' if added > 1 else ''} jointe{'s' if added > 1 else ''}."
+    )
+    return redirect(claim)
+
+
+@sees_grants
+def claim_document(request, pk):
+    """A claim's document, for those who may read the claim only (404 otherwise)."""
+    document = get_object_or_404(
+        InsuranceClaimDocument.objects.filter(
+            claim__in=InsuranceClaim.objects.visible_to(request.user)
+        ),
+        pk=pk,
+    )
+    handle = document.file.open("rb")
+    head = handle.read(8)
+    handle.seek(0)
+    return FileResponse(
+        handle,
+        content_type=sniffed_type(head),
+        as_attachment=True,
+        filename=document.name,
+    )
+
+
+def sniffed_type(head: bytes) -> str:
+    """The content type of a checked document by its first bytes, not by its name."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return "application/octet-stream"
+
+
+@sees_grants
 def subsidy_list(request):
-    return _year_list(
-        request, MunicipalSubsidy, "finances/grants/subsidy_list.html", date_field=None
+    """The year's subsidies from both sources (« saisie », « CRFS »), each row saying its
+    source and whether it counts (DOUBLE_COUNT_RULE)."""
+    year = year_from_request(request)
+    figures = subsidies_of_year(year, request.user)
+    page = Paginator(figures.pop("rows"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "finances/grants/subsidy_list.html",
+        {
+            "page": page,
+            "year": year,
+            "years": SchoolYear.objects.up_to_current(),
+            "can_edit": request.user.is_secretariat,
+            "figures": figures,
+            "rule": DOUBLE_COUNT_RULE,
+        },
     )
 
 

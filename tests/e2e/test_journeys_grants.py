@@ -51,8 +51,9 @@ def test_a_project_aid_is_applied_for_decided_notified_and_paid(new_page):
     teacher.locator("input[name=recettes-0-label]").fill("Vente de gâteaux")
     teacher.locator("input[name=recettes-0-amount]").fill("50")
     teacher.get_by_role("button", name="Enregistrer le brouillon").click()
-    expect(teacher.get_by_text("Le budget n'est pas équilibré")).to_be_visible()
+    expect(teacher.locator(".message-error")).to_contain_text("Le budget n'est pas équilibré")
     teacher.locator("input[name=recettes-0-amount]").fill("100")
+    expect(teacher.locator("#budget-equilibre")).to_have_text("Le budget est équilibré.")
     teacher.get_by_role("button", name="Enregistrer le brouillon").click()
     expect(teacher.locator("#statut")).to_have_text("Brouillon")
     teacher.locator("input[type=file]").set_input_files(
@@ -100,10 +101,76 @@ def test_a_project_aid_is_applied_for_decided_notified_and_paid(new_page):
     assert application.paid_amount == Decimal("150")
     expect(office.locator("#reste")).to_contain_text("0,00")
 
+    # The reference was mistyped: the secretariat corrects the payment (cancelled and recorded
+    # again), the mandataire sees only the right one.
+    office.get_by_role("link", name="Annuler ou corriger le versement VIR-2026-001").click()
+    office.get_by_label("Le corriger").check()
+    office.get_by_label("Motif de l'annulation").fill("Référence mal saisie")
+    office.get_by_label("Référence du virement exact").fill("VIR-2026-002")
+    office.get_by_role("button", name="Valider").click()
+    expect(office.get_by_text("Versement corrigé")).to_be_visible()
+    expect(office.locator("#table-versements")).to_contain_text("Référence mal saisie")
+    expect(office.locator("#reste")).to_contain_text("0,00")
+    application.refresh_from_db()
+    assert application.paid_amount == Decimal("150")
+    teacher.reload()
+    expect(teacher.locator("#table-versements")).to_contain_text("VIR-2026-002")
+    expect(teacher.locator("#table-versements")).not_to_contain_text("VIR-2026-001")
+
+
+def test_the_budget_totals_update_as_the_mandataire_types(new_page):
+    """The totals of the budget and whether it balances, computed while typing (French
+    amounts); the server still checks on saving."""
+    coop = CooperativeFactory()
+    mandataire = UserFactory(mandataire=True)
+    MandateFactory(cooperative=coop, user=mandataire)
+    GrantSessionFactory(title="Commission AAP de mars")
+    page = new_page()
+    log_in(page, mandataire)
+    page.goto("/finances/aides/nouvelle/")
+    totals = page.locator("#budget-direct")
+    expect(totals).to_be_visible()
+    message = page.locator("#budget-equilibre")
+    expect(message).to_have_text("Le budget n'a aucune dépense.")
+
+    page.locator("input[name=depenses-0-amount]").fill("1 234,56")
+    page.locator("input[name=depenses-1-amount]").fill("65,44")
+    expect(page.locator("#total-depenses")).to_have_text("1\u202f300,00\u00a0€")
+    expect(message).to_have_text(
+        "Le budget n'est pas équilibré : il manque 1\u202f300,00\u00a0€ de recettes."
+    )
+    page.get_by_label("Montant demandé à l'association").fill("800")
+    page.locator("input[name=recettes-0-amount]").fill("600")
+    expect(page.locator("#total-recettes")).to_have_text("1\u202f400,00\u00a0€")
+    expect(message).to_contain_text("les recettes dépassent les dépenses de 100,00")
+    page.locator("input[name=recettes-0-amount]").fill("500,00")
+    expect(message).to_have_text("Le budget est équilibré.")
+    page.locator("input[name=recettes-0-amount]").fill("5OO")
+    expect(message).to_contain_text("1 montant illisible non compté")
+
+    # The server stays the judge: an unbalanced budget is refused on saving.
+    page.locator("input[name=recettes-0-amount]").fill("400")
+    page.get_by_label("Titre du projet").fill("Chorale")
+    page.get_by_label("Description du projet").fill("Un concert de fin d'année.")
+    page.get_by_label("Classes concernées").fill("1")
+    page.get_by_label("Élèves concernés").fill("25")
+    page.locator("input[name=depenses-0-label]").fill("Partitions")
+    page.locator("input[name=depenses-1-label]").fill("Location de salle")
+    page.locator("input[name=recettes-0-label]").fill("Fonds propres")
+    expect(message).to_contain_text("il manque 100,00")
+    page.get_by_role("button", name="Enregistrer le brouillon").click()
+    expect(page.locator(".message-error")).to_contain_text("Le budget n'est pas équilibré")
+    expect(message).to_contain_text("il manque 100,00")  # computed again from the kept values
+    assert not GrantApplication.objects.exists()
+
 
 def test_the_grants_pages_with_their_forms_fit_a_phone_and_pass_axe(new_page, axe_source):  # noqa: F811
     """The pages with forms (application with its budget, commission, payment) at 390 px."""
-    from tests.finances.factories_grants import GrantApplicationFactory
+    from django.core.files.base import ContentFile
+
+    from finances.models import InsuranceClaimDocument
+    from finances.services import grants as services
+    from tests.finances.factories_grants import GrantApplicationFactory, InsuranceClaimFactory
 
     coop = CooperativeFactory(name="École élémentaire Jules Ferry de Rueil-Malmaison")
     mandataire = UserFactory(mandataire=True)
@@ -111,6 +178,18 @@ def test_the_grants_pages_with_their_forms_fit_a_phone_and_pass_axe(new_page, ax
     draft = GrantApplicationFactory(cooperative=coop, requested_by=mandataire)
     review = GrantApplicationFactory(cooperative=coop, review=True)
     granted = GrantApplicationFactory(cooperative=coop, granted=True)
+    secretary = UserFactory(secretariat=True)
+    payment = services.record_payment(
+        granted, secretary, timezone.localdate(), Decimal("50"), "VIR-TELEPHONE"
+    )
+    claim = InsuranceClaimFactory(cooperative=coop)
+    InsuranceClaimDocument.objects.create(
+        claim=claim,
+        kind="declaration",
+        file=ContentFile(PDF, name="declaration-de-sinistre-ecole-jules-ferry.pdf"),
+        name="declaration-de-sinistre-ecole-jules-ferry.pdf",
+        uploaded_by=secretary,
+    )
     pages = {
         mandataire: [
             "/finances/aides/nouvelle/",
@@ -119,8 +198,11 @@ def test_the_grants_pages_with_their_forms_fit_a_phone_and_pass_axe(new_page, ax
             f"/finances/aides/{granted.pk}/bilan/",
         ],
         UserFactory(administrateur=True): [f"/finances/aides/sessions/{review.session_id}/"],
-        UserFactory(secretariat=True): [
+        secretary: [
             f"/finances/aides/{granted.pk}/",
+            f"/finances/aides/versements/{payment.pk}/annuler/",
+            f"/finances/aides/sinistres/{claim.pk}/",
+            "/finances/aides/subventions/",
             "/finances/aides/sessions/nouvelle/",
             "/finances/aides/trousse/import/",
             "/finances/aides/sinistres/nouveau/",

@@ -4,15 +4,17 @@ The World's own coop has an application in each state; its mandataire reads them
 the draft, another coop's mandataire gets a 404; administrators give opinions and decide, the
 secretariat records payments, the other staff read."""
 
+from decimal import Decimal
 from types import SimpleNamespace
 
 from django.core.files.base import ContentFile
 
-from finances.models import GrantDocument
+from finances.models import GrantApplication, GrantDocument, InsuranceClaimDocument
 from tests.access import SECRETARIAT, STAFF_AND_BOARD, Route, as_post, expect
 
 from .factories_grants import (
     GrantApplicationFactory,
+    GrantPaymentFactory,
     GrantSessionFactory,
     InsuranceClaimFactory,
     TroussePaybackFactory,
@@ -37,6 +39,15 @@ def build(world) -> SimpleNamespace:
         granted=GrantApplicationFactory(cooperative=coop, requested_by=mandataire, granted=True),
         claim=InsuranceClaimFactory(cooperative=coop),
         payback=TroussePaybackFactory(cooperative=coop),
+    )
+    built.payment = GrantPaymentFactory(application=built.granted, amount=Decimal("50"))
+    GrantApplication.objects.filter(pk=built.granted.pk).update(paid_amount=Decimal("50"))
+    built.claim_document = InsuranceClaimDocument.objects.create(
+        claim=built.claim,
+        kind=InsuranceClaimDocument.Kind.PHOTO,
+        file=ContentFile(b"\x89PNG\r\n\x1a\n0000", name="vitre.png"),
+        name="vitre.png",
+        uploaded_by=world.users["secretariat"],
     )
     built.document = GrantDocument.objects.create(
         application=built.granted,
@@ -66,6 +77,8 @@ ROUTES = [
     Route("finances:grant_opinion", as_post(BOARD), REVIEW, "post"),
     Route("finances:grant_decide", as_post(BOARD), REVIEW, "post"),
     Route("finances:grant_pay", as_post(PAYER), GRANTED, "post"),
+    # Cancelling or correcting a payment: the secretariat; the grant's readers get a 403.
+    Route("finances:grant_payment_cancel", PAYER, {"pk": "grants.payment.pk"}),
     Route("finances:grant_report", OWNER, GRANTED),
     Route("finances:grant_session_list", STAFF_AND_BOARD),
     Route("finances:grant_session_create", SESSION_MANAGERS),
@@ -84,6 +97,9 @@ ROUTES = [
     Route("finances:claim_list", COOPS),
     Route("finances:claim_create", SECRETARIAT),
     Route("finances:claim_edit", SECRETARIAT, {"pk": "grants.claim.pk"}),
+    Route("finances:claim_detail", READERS, {"pk": "grants.claim.pk"}),
+    Route("finances:claim_document_add", as_post(PAYER), {"pk": "grants.claim.pk"}, "post"),
+    Route("finances:claim_document", READERS, {"pk": "grants.claim_document.pk"}),
     Route("finances:subsidy_list", COOPS),
     Route("finances:subsidy_create", SECRETARIAT),
     Route("finances:grant_figures", STAFF_AND_BOARD),

@@ -62,3 +62,87 @@ def test_the_same_transfer_recorded_twice_at_once_is_kept_once(monkeypatch):
     results = race([target, target, target], monkeypatch)
     assert sum(isinstance(r, GrantPayment) for r in results) == 1, results
     assert GrantApplication.objects.get(pk=application.pk).paid_amount == Decimal("10")
+
+
+def outcome(call):
+    """A target for race(): the call's result, or the French message it was refused with."""
+
+    def target():
+        try:
+            return call()
+        except WorkflowError as exc:
+            return str(exc)
+
+    return target
+
+
+def assert_paid_is_the_valid_payments(application):
+    """The locked total and the payments agree: what is paid is the sum of the payments not
+    cancelled, and never more than granted."""
+    application.refresh_from_db()
+    valid = GrantPayment.objects.valid().filter(application=application)
+    assert application.paid_amount == sum((p.amount for p in valid), Decimal("0"))
+    assert application.paid_amount <= application.granted_amount
+    return application.paid_amount
+
+
+@pytest.mark.django_db(transaction=True)
+def test_payments_and_a_cancellation_at_once_never_exceed_the_grant(monkeypatch):
+    """120 € paid of 150 €; at the same moment one 40 € payment is cancelled and three new
+    ones of 40 € are tried: at most one passes (only if the cancellation went first), the total
+    never goes beyond the grant, and it always equals the valid payments."""
+    application = GrantApplicationFactory(granted=True)
+    secretary = UserFactory(secretariat=True)
+    today = timezone.localdate()
+    first, *_ = [
+        services.record_payment(application, secretary, today, Decimal("40"), f"VIR-{n}")
+        for n in range(3)
+    ]
+    cancel = outcome(lambda: services.cancel_payment(first, secretary, "Virement rejeté"))
+    payments = [
+        outcome(
+            lambda n=n: services.record_payment(
+                application, secretary, today, Decimal("40"), f"NEW-{n}"
+            )
+        )
+        for n in range(3)
+    ]
+
+    results = race([cancel, *payments], monkeypatch)
+
+    assert isinstance(results[0], GrantPayment) and results[0].is_cancelled, results
+    passed = [r for r in results[1:] if isinstance(r, GrantPayment)]
+    assert len(passed) <= 1, results
+    assert all(isinstance(r, GrantPayment | str) for r in results), results
+    assert assert_paid_is_the_valid_payments(application) == Decimal("80") + 40 * len(passed)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_payment_cancelled_or_corrected_twice_at_once_counts_once(monkeypatch):
+    """Three cancellations and three corrections of the same payment at once: exactly one
+    wins, the others are told it is already cancelled; the total follows the winner."""
+    application = GrantApplicationFactory(granted=True)
+    secretary = UserFactory(secretariat=True)
+    today = timezone.localdate()
+    payment = services.record_payment(application, secretary, today, Decimal("100"), "VIR-1")
+    targets = [
+        outcome(lambda: services.cancel_payment(payment, secretary, "Doublon")) for _ in range(3)
+    ] + [
+        outcome(
+            lambda n=n: services.correct_payment(
+                payment, secretary, "Montant mal saisi", today, Decimal("120"), f"VIR-1-{n}"
+            )
+        )
+        for n in range(3)
+    ]
+
+    results = race(targets, monkeypatch)
+
+    won = [r for r in results if isinstance(r, GrantPayment)]
+    refused = [r for r in results if isinstance(r, str)]
+    assert len(won) == 1 and len(refused) == 5, results
+    assert all(r.startswith("Ce versement a déjà été annulé le ") for r in refused), results
+    payment.refresh_from_db()
+    assert payment.is_cancelled
+    paid = assert_paid_is_the_valid_payments(application)
+    assert paid == (Decimal("120") if won[0].corrects_id == payment.pk else Decimal("0"))

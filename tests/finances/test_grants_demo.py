@@ -46,8 +46,13 @@ def test_demo_grants_match_the_seed_report_at_department_scale():
     # Small department: the same figures, scaled down, and coherent.
     assert figures.granted_count(previous) >= 3
     assert figures.aap_paid(previous) == sum(
-        GrantPayment.objects.filter(application__kind="aap").values_list("amount", flat=True)
+        GrantPayment.objects.valid()
+        .filter(application__kind="aap")
+        .values_list("amount", flat=True)
     )
+    # A payment first typed wrong, cancelled and corrected: out of the figures.
+    corrected = GrantPayment.objects.get(application__kind="aap", corrects__isnull=False)
+    assert corrected.corrects.is_cancelled and corrected.corrects.cancel_reason
 
     # At the seed report's department size, its exact figures.
     for model in (GrantPayment, GrantApplication, GrantSession, TroussePayback, InsuranceClaim):
