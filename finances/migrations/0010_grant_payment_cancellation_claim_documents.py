@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('finances', '0008_crfs_controls'),
+        ('finances', '0009_crfs_negative_balances'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
