@@ -34,8 +34,8 @@ def home_cards(request) -> list[HomeCard]:
         HomeCard(
             "Classes inscrites à sélectionner",
             count,
-            reverse("actions:action_list"),
+            reverse("actions:registrations") + "?status=inscrite",
             section=GROUP,
-            hint="Proposition de sélection sur la page de chaque édition.",
+            hint="La liste filtrée ; proposition de sélection sur la page de chaque édition.",
         )
     ]
