@@ -134,3 +134,36 @@ def test_only_the_edition_s_classes_and_staff_download_it(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("actions:round_announce", args=[round_.pk]))
     assert len(mail.outbox) == 1 and url in mail.outbox[0].body
+
+
+@pytest.mark.parametrize(
+    ("content", "kinds", "expected"),
+    [
+        (PDF, ("pdf",), "application/pdf"),
+        (b"GIF89a" + b"\x00" * 20, ("image",), "image/gif"),
+        (b"RIFF\x00\x00\x00\x00WEBPVP8 ", ("image",), "image/webp"),
+        (
+            DOCX,
+            ("office",),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
+        (ODT, ("office",), "application/vnd.oasis.opendocument.text"),
+    ],
+)
+def test_the_shared_check_reads_the_type_from_the_content(content, kinds, expected):
+    from occe.core.validators import check_upload
+
+    assert check_upload(SimpleUploadedFile("sans-extension", content), kinds) == expected
+
+
+def test_the_shared_check_names_what_it_accepts():
+    from django.core.exceptions import ValidationError
+
+    from occe.core.validators import check_upload
+
+    with pytest.raises(ValidationError) as refused:
+        check_upload(SimpleUploadedFile("a.docx", DOCX), ("pdf", "image"))
+    assert refused.value.messages == [
+        "Ce fichier n'est pas accepté : envoyez un fichier de type PDF ou image (PNG, JPEG, "
+        "GIF, WebP)."
+    ]
