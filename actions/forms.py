@@ -6,6 +6,7 @@ from django.db import models
 
 from cooperatives.forms import SchoolChoiceField, SchoolPickerForm
 from occe.core.forms import FrenchDecimalField
+from occe.core.validators import check_upload
 
 from .models import (
     LEVELS,
@@ -217,28 +218,26 @@ class BudgetLineForm(forms.ModelForm):
         fields = ["kind", "category", "label", "amount"]
 
 
-UPLOAD_TYPES = {
-    b"%PDF-": "PDF",
-    b"\x89PNG\r\n\x1a\n": "PNG",
-    b"\xff\xd8\xff": "JPEG",
-}
+ROUND_DOCUMENT_ACCEPT = ",".join(
+    [
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        ".doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods,.odp",
+    ]
+)
 
 
 def check_production_file(file) -> None:
-    """An image (PNG, JPEG) or a PDF, by its content and not its name; at most
-    settings.MAX_UPLOAD_SIZE."""
-    from django.conf import settings
-
-    if file.size > settings.MAX_UPLOAD_SIZE:
-        limit = settings.MAX_UPLOAD_SIZE // (1024 * 1024)
-        raise forms.ValidationError(f"Le fichier dépasse {limit} Mo.")
-    file.seek(0)
-    head = file.read(16)
-    file.seek(0)
-    if not any(head.startswith(magic) for magic in UPLOAD_TYPES):
-        raise forms.ValidationError(
-            "Envoyez une image (PNG, JPEG) ou un PDF ; pour une vidéo, donnez son lien."
-        )
+    """An image (PNG, JPEG…) or a PDF, by its content and not its name; at most
+    settings.MAX_UPLOAD_SIZE (the project's shared check)."""
+    check_upload(
+        file,
+        ("pdf", "image"),
+        refused="Envoyez une image (PNG, JPEG) ou un PDF ; pour une vidéo, donnez son lien.",
+    )
 
 
 def _formfield(field, **kwargs):
@@ -251,12 +250,28 @@ class RoundForm(forms.ModelForm):
     class Meta:
         model = Round
         formfield_callback = _formfield
-        fields = ["cycle", "number", "challenges", "document_url", "opens_on", "closes_on"]
+        fields = [
+            "cycle",
+            "number",
+            "challenges",
+            "document",
+            "document_url",
+            "opens_on",
+            "closes_on",
+        ]
         widgets = {
             "opens_on": DATE,
             "closes_on": DATE,
             "challenges": forms.Textarea(attrs={"rows": 5}),
+            "document": forms.ClearableFileInput(attrs={"accept": ROUND_DOCUMENT_ACCEPT}),
         }
+
+    def clean_document(self):
+        """A PDF, an image or an office document, by its content; at most the upload size."""
+        document = self.cleaned_data.get("document")
+        if document and hasattr(document, "content_type"):  # a new upload
+            check_upload(document, ("pdf", "image", "office"))
+        return document
 
 
 class SubmissionForm(forms.ModelForm):

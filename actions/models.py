@@ -599,6 +599,25 @@ class Diploma(models.Model):
 MAX_SCORE = 20
 
 
+def round_document_path(instance, filename: str) -> str:
+    return f"actions/manches/{instance.edition_id}/{filename[-80:]}"
+
+
+class RoundQuerySet(models.QuerySet):
+    def documents_for(self, user) -> "RoundQuerySet":
+        """The rounds whose document the user may download: staff and board any; a teacher
+        those of the editions where one of their classes takes part (not those on the waiting
+        list nor those not retained)."""
+        if not rules.is_authenticated(user):
+            return self.none()
+        if reads_everything(user):
+            return self
+        taking_part = ClassRegistration.objects.filter(teacher=user).exclude(
+            status__in=[ClassRegistration.Status.NON_RETENUE, ClassRegistration.Status.ATTENTE]
+        )
+        return self.filter(edition__in=taking_part.values("edition"))
+
+
 class Round(models.Model):
     """A round of a remote challenge (Défimaths): per edition and cycle, its challenges, open
     between two dates; the classes of that cycle answer."""
@@ -615,10 +634,21 @@ class Round(models.Model):
     challenges = models.TextField(
         "défis", max_length=5000, help_text="Les énoncés des 2 ou 3 défis de la manche."
     )
-    document_url = models.URLField("document (lien)", blank=True)
+    document = models.FileField(
+        "document",
+        upload_to=round_document_path,
+        blank=True,
+        max_length=255,
+        help_text="PDF, image ou document bureautique (Word, Excel, PowerPoint, OpenDocument).",
+    )
+    document_url = models.URLField(
+        "ou lien vers le document", blank=True, help_text="Un Padlet, un document en ligne…"
+    )
     opens_on = models.DateField("ouverture")
     closes_on = models.DateField("clôture")
     announced_at = models.DateTimeField("annoncée le", null=True, blank=True, editable=False)
+
+    objects = RoundQuerySet.as_manager()
 
     class Meta:
         verbose_name = "manche"
@@ -650,6 +680,9 @@ class Round(models.Model):
     def clean(self):
         if self.opens_on and self.closes_on and self.closes_on < self.opens_on:
             raise ValidationError({"closes_on": "La clôture précède l'ouverture."})
+
+    def document_name(self) -> str:
+        return self.document.name.rsplit("/", 1)[-1] if self.document else ""
 
     def is_open(self) -> bool:
         return self.opens_on <= timezone.localdate() <= self.closes_on

@@ -14,8 +14,10 @@ MENU = [
     MenuItem("Actions de l'année", "actions:catalogue", _reads_actions, GROUP, order=10),
     MenuItem("Mes classes inscrites", "actions:my_classes", rules.is_teacher, GROUP, order=20),
     MenuItem("Actions et éditions", "actions:action_list", rules.sees_everything, GROUP, 30),
+    MenuItem("Classes inscrites", "actions:registrations", rules.sees_everything, GROUP, 35),
     MenuItem("Interventions", "actions:interventions", rules.sees_everything, GROUP, order=40),
     MenuItem("Intervenants", "actions:intervenants", rules.sees_everything, GROUP, order=50),
+    MenuItem("Chiffres des actions", "actions:figures", rules.sees_everything, GROUP, order=60),
 ]
 
 
@@ -32,8 +34,8 @@ def home_cards(request) -> list[HomeCard]:
         HomeCard(
             "Classes inscrites à sélectionner",
             count,
-            reverse("actions:action_list"),
+            reverse("actions:registrations") + "?status=inscrite",
             section=GROUP,
-            hint="Proposition de sélection sur la page de chaque édition.",
+            hint="La liste filtrée ; proposition de sélection sur la page de chaque édition.",
         )
     ]

@@ -3,10 +3,12 @@
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from occe.core.jobs import JobKind, register
@@ -141,10 +143,22 @@ def announce_round(round_id: int) -> int:
         )
         association = Association.get()
         messages = []
+        page = settings.SITE_URL.rstrip("/") + round_.get_absolute_url()
+        document = (
+            settings.SITE_URL.rstrip("/") + reverse("actions:round_document", args=[round_.pk])
+            if round_.document
+            else ""
+        )
         for registration in round_.classes():
             body = render_to_string(
                 "actions/email/round.txt",
-                {"round": round_, "registration": registration, "association": association},
+                {
+                    "round": round_,
+                    "registration": registration,
+                    "association": association,
+                    "page": page,
+                    "document": document,
+                },
             )
             subject = (
                 f"{association.short_name} — {round_.edition.action.title} : manche "

@@ -18,10 +18,20 @@ from cooperatives.forms import school_choices
 from cooperatives.models import Cooperative, TeacherSchool
 from occe.accounts import rules
 from occe.accounts.access import require, role_required
+from occe.core.exports import DECIMAL, MONEY
+from occe.core.models import SchoolYear, year_from_request
 
 from . import selection, services
 from .calendar import intervenant_calendar
-from .exports import BudgetExporter, RegistrationExporter
+from .exports import (
+    FIGURE_COLUMNS,
+    BudgetExporter,
+    FiguresExporter,
+    RegistrationExporter,
+    figure_rows,
+    theme_rows,
+)
+from .filters import RegistrationFilter
 from .forms import (
     ActionForm,
     BudgetLineForm,
@@ -256,6 +266,19 @@ def register(request, pk):
             )
             return redirect(registration)
     return render(request, "actions/register.html", {"edition": edition, "form": form})
+
+
+@staff_or_board
+def registrations(request):
+    """Every class registration, filtered (year, edition, status, cycle, circonscription,
+    school, priority education); a constant number of queries whatever the page holds."""
+    queryset = ClassRegistration.objects.select_related(
+        "edition__action", "edition__school_year", "cooperative__circonscription", "teacher"
+    ).order_by("-edition__school_year__start_year", "edition__action__title", "registered_at", "pk")
+    registration_filter = RegistrationFilter(request.GET or None, queryset=queryset)
+    page = Paginator(registration_filter.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"filter": registration_filter, "page": page}
+    return render(request, "actions/registrations.html", context)
 
 
 @teachers_only
@@ -532,6 +555,40 @@ def registrations_export(request, pk):
     return exporter.response(exporter.get_filename())
 
 
+# --- Figures ---
+
+
+@staff_or_board
+def figures(request):
+    """The annual report's figures of the year: per action, all actions, and the
+    interventions outside actions per theme."""
+    year = year_from_request(request)
+    rows, total = figure_rows(year)
+    kinds = [
+        "money" if fmt == MONEY else "decimal" if fmt == DECIMAL else "count"
+        for _, _, fmt in FIGURE_COLUMNS
+    ]
+
+    def cells(row):
+        return list(zip([row[key] for key, _, _ in FIGURE_COLUMNS], kinds, strict=True))
+
+    context = {
+        "year": year,
+        "years": SchoolYear.objects.up_to_current(),
+        "headers": [label for _, label, _ in FIGURE_COLUMNS],
+        "rows": [(row["edition"], cells(row)) for row in rows],
+        "total": cells(total) if total else None,
+        "themes": theme_rows(year),
+    }
+    return render(request, "actions/figures.html", context)
+
+
+@staff_or_board
+def figures_export(request):
+    exporter = FiguresExporter(year=year_from_request(request))
+    return exporter.response(exporter.get_filename())
+
+
 # --- Diplomas ---
 
 
@@ -597,7 +654,7 @@ def _teacher_classes(user, edition, round_=None) -> list:
 @reads_actions
 def rounds(request, pk):
     edition = get_edition(request, pk)
-    form = RoundForm(request.POST or None)
+    form = RoundForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         require(can_manage(request.user))
         if form.is_valid():
@@ -655,7 +712,13 @@ def round_detail(request, pk):
     mine = Submission.objects.filter(round=round_, registration__teacher=user).select_related(
         "registration"
     )
-    context = {"round": round_, "form": form, "mine": mine, "can_manage": can_manage(user)}
+    context = {
+        "round": round_,
+        "form": form,
+        "mine": mine,
+        "can_manage": can_manage(user),
+        "can_download": Round.objects.documents_for(user).filter(pk=round_.pk).exists(),
+    }
     if user.sees_everything:
         context["submissions"] = (
             Submission.objects.filter(round=round_)
@@ -663,6 +726,18 @@ def round_detail(request, pk):
             .order_by("registration__cooperative__name", "pk")
         )
     return render(request, "actions/round_detail.html", context)
+
+
+@reads_actions
+def round_document(request, pk):
+    """The round's uploaded document: staff and board, and the teachers whose class takes part
+    in the edition; anyone else gets a 404 (the query is scoped, nothing is hinted)."""
+    round_ = get_object_or_404(Round.objects.documents_for(request.user), pk=pk)
+    if not round_.document:
+        raise Http404("Cette manche n'a pas de document téléversé.")
+    return FileResponse(
+        round_.document.open("rb"), as_attachment=True, filename=round_.document_name()
+    )
 
 
 @require_POST

@@ -47,6 +47,7 @@ class ActionsWorld:
         diploma.pdf.save(diploma.filename(), ContentFile(b"%PDF-1.4 test"))
         # A round of the classes' cycle, answered by the enseignant's class with a file.
         self.round = RoundFactory(edition=self.edition, cycle=3)
+        self.round.document.save("enonce.pdf", ContentFile(b"%PDF-1.4 test"))
         self.submission = Submission(round=self.round, registration=self.registration, text="42")
         self.submission.file.save("reponse.pdf", ContentFile(b"%PDF-1.4 test"))
         self.production = Production(
@@ -65,6 +66,9 @@ INTERVENTION = {"pk": "actions.intervention.pk"}
 ROUTES = [
     Route("actions:catalogue", EVERYONE),
     Route("actions:my_classes", TEACHERS),
+    Route("actions:registrations", STAFF_AND_BOARD),
+    Route("actions:figures", STAFF_AND_BOARD),
+    Route("actions:figures_export", STAFF_AND_BOARD),
     Route("actions:action_list", STAFF_AND_BOARD),
     Route("actions:action_create", STAFF_WRITE),
     Route("actions:action_edit", STAFF_WRITE, {"pk": "actions.action.pk"}),
@@ -97,6 +101,9 @@ ROUTES = [
     ),
     Route("actions:production_file", OWN_READ, {"pk": "actions.production.pk"}),
     Route("actions:round_detail", EVERYONE, {"pk": "actions.round.pk"}),
+    # The round's document: the classes taking part in the edition (the enseignant's), staff
+    # and board; the other teachers get a 404.
+    Route("actions:round_document", OWN_READ, {"pk": "actions.round.pk"}),
     Route("actions:round_announce", as_post(STAFF_WRITE), {"pk": "actions.round.pk"}, "post"),
     Route(
         "actions:submission_score",

@@ -10,9 +10,8 @@ from django.urls import reverse
 from icalendar import Calendar
 
 from actions import services
-from actions.models import Intervention
+from actions.models import ClassRegistration, Intervenant, Intervention
 from tests.accounts.factories import UserFactory
-from tests.prets.concurrency import race
 
 from .factories import (
     ClassRegistrationFactory,
@@ -21,6 +20,7 @@ from .factories import (
     at,
     in_days,
 )
+from .processes import race_processes
 
 pytestmark = pytest.mark.django_db
 DAY = in_days(7)
@@ -72,24 +72,41 @@ def test_a_cancelled_intervention_frees_the_slot():
         services.set_intervention_status(first, Intervention.Status.PLANIFIEE)
 
 
+def _plan(registration_id, intervenant_id, start, end):
+    """A process's planning: the intervention's pk, or the French refusal."""
+
+    def target():
+        registration = ClassRegistration.objects.get(pk=registration_id)
+        intervenant = Intervenant.objects.get(pk=intervenant_id)
+        try:
+            return services.save_intervention(planned(registration, intervenant, start, end)).pk
+        except services.ActionError as error:
+            return str(error)
+
+    return target
+
+
 @pytest.mark.django_db(transaction=True)
-def test_two_plannings_of_one_intervenant_at_once_exactly_one_wins(monkeypatch):
+def test_two_plannings_of_one_intervenant_at_once_exactly_one_wins():
+    """Two processes (two workers) plan the same intervenant on overlapping times at the same
+    moment: one is saved, the other is told why in French; a third, on another intervenant's
+    time, is not held up."""
     registration = ClassRegistrationFactory()
-    intervenant = IntervenantFactory()
-
-    def attempt(start, end):
-        def target():
-            try:
-                return services.save_intervention(planned(registration, intervenant, start, end))
-            except services.ActionError as error:
-                return str(error)
-
-        return target
-
-    results = race([attempt((9,), (11,)), attempt((10,), (12,))], monkeypatch)
-    assert sum(isinstance(r, Intervention) for r in results) == 1, results
-    assert sum(isinstance(r, str) and "intervient déjà" in r for r in results) == 1, results
-    assert Intervention.objects.count() == 1
+    intervenant, other = IntervenantFactory(), IntervenantFactory()
+    results = race_processes(
+        [
+            _plan(registration.pk, intervenant.pk, (9,), (11,)),
+            _plan(registration.pk, intervenant.pk, (10,), (12,)),
+            _plan(registration.pk, intervenant.pk, (10, 30), (11, 30)),
+            _plan(registration.pk, other.pk, (10,), (12,)),
+        ]
+    )
+    mine = results[:3]
+    assert sum(isinstance(r, int) for r in mine) == 1, results
+    assert sum(isinstance(r, str) and "intervient déjà" in r for r in mine) == 2, results
+    assert isinstance(results[3], int), results
+    assert Intervention.objects.filter(intervenant=intervenant).count() == 1
+    assert Intervention.objects.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)
@@ -98,23 +115,19 @@ def test_two_plannings_of_one_intervenant_at_once_exactly_one_wins(monkeypatch):
     reason="SQLite has no exclusion constraint: the locked check is proven by the race above",
 )
 def test_postgresql_refuses_overlaps_even_without_the_check(monkeypatch):
-    """Both checks pass before either inserts (the lock and the check are skipped): the
-    exclusion constraint alone refuses the loser, turned into the same French message."""
+    """The check is skipped (monkeypatched before the processes fork, so in each of them):
+    the exclusion constraint alone refuses the loser, turned into the same French message."""
     registration = ClassRegistrationFactory()
     intervenant = IntervenantFactory()
     monkeypatch.setattr(Intervention.objects.__class__, "overlapping", lambda self, *a: self.none())
-
-    def attempt(start, end):
-        def target():
-            try:
-                return services.save_intervention(planned(registration, intervenant, start, end))
-            except services.ActionError as error:
-                return str(error)
-
-        return target
-
-    results = race([attempt((9,), (11,)), attempt((10,), (12,))], monkeypatch)
-    assert sum(isinstance(r, Intervention) for r in results) == 1, results
+    results = race_processes(
+        [
+            _plan(registration.pk, intervenant.pk, (9,), (11,)),
+            _plan(registration.pk, intervenant.pk, (10,), (12,)),
+        ]
+    )
+    assert sum(isinstance(r, int) for r in results) == 1, results
+    assert sum(isinstance(r, str) and "intervient déjà" in r for r in results) == 1, results
     assert Intervention.objects.count() == 1
     with (
         pytest.raises(IntegrityError, match="intervention_no_double_booking"),
