@@ -127,6 +127,23 @@ class EditionQuerySet(models.QuerySet):
     def editable_by(self, user) -> "EditionQuerySet":
         return self if can_manage(user) else self.none()
 
+    def awaiting_selection(self) -> "EditionQuerySet":
+        """Editions with classes registered and not selected yet (status « Inscrite »)."""
+        waiting = ClassRegistration.objects.filter(
+            edition=models.OuterRef("pk"), status=ClassRegistration.Status.INSCRITE
+        )
+        return self.filter(models.Exists(waiting))
+
+    def with_work_to_score(self) -> "EditionQuerySet":
+        """Editions with productions to accept or refuse, or round answers not scored yet."""
+        proposed = Production.objects.filter(
+            edition=models.OuterRef("pk"), status=Production.Status.PROPOSEE
+        )
+        unscored = Submission.objects.filter(
+            round__edition=models.OuterRef("pk"), score__isnull=True
+        )
+        return self.filter(models.Exists(proposed) | models.Exists(unscored))
+
 
 class Edition(models.Model):
     class Mode(models.TextChoices):
@@ -284,6 +301,10 @@ class RegistrationQuerySet(models.QuerySet):
     def active(self) -> "RegistrationQuerySet":
         return self.exclude(status=ClassRegistration.Status.NON_RETENUE)
 
+    def of_teacher(self, user) -> "RegistrationQuerySet":
+        """A teacher's classes, every year (« Mes classes inscrites » and its home card)."""
+        return self.filter(teacher=user)
+
 
 class ClassRegistration(models.Model):
     """A class registered to an edition by its teacher (or by staff on their behalf)."""
@@ -418,6 +439,15 @@ class InterventionQuerySet(models.QuerySet):
         if reads_everything(user):
             return self
         return self.filter(registration__teacher=user)
+
+    def in_month(self, month: datetime.date) -> "InterventionQuerySet":
+        """Interventions starting in the month of `month` (local time)."""
+        start = month.replace(day=1)
+        end = (start + datetime.timedelta(days=32)).replace(day=1)
+        return self.filter(
+            starts_at__gte=timezone.make_aware(datetime.datetime.combine(start, datetime.time())),
+            starts_at__lt=timezone.make_aware(datetime.datetime.combine(end, datetime.time())),
+        )
 
     def holding(self) -> "InterventionQuerySet":
         """Interventions that take the intervenant's time (not cancelled)."""

@@ -114,12 +114,38 @@ def catalogue(request):
     return render(request, "actions/catalogue.html", context)
 
 
+# The filters of the editions list (home cards link to them): key -> (title, queryset method).
+EDITION_FILTERS = {
+    "a_selectionner": ("Éditions avec des classes à sélectionner", "awaiting_selection"),
+    "a_noter": (
+        "Éditions avec des productions à relire ou des réponses à noter",
+        "with_work_to_score",
+    ),
+}
+
+
 @staff_or_board
 def action_list(request):
-    actions = Action.objects.annotate(edition_count=Count("editions")).prefetch_related(
+    """The actions with their editions; `?editions=<filter>` lists the editions with work
+    waiting instead (classes to select, productions to review)."""
+    context = {"can_manage": can_manage(request.user)}
+    chosen = EDITION_FILTERS.get(request.GET.get("editions", ""))
+    if chosen is not None:
+        title, method = chosen
+        editions = getattr(Edition.objects, method)().select_related("action", "school_year")
+        context["filtered"] = {
+            "title": title,
+            "editions": editions.annotate(
+                to_select=Count(
+                    "registrations",
+                    filter=Q(registrations__status=ClassRegistration.Status.INSCRITE),
+                )
+            ).order_by("-school_year__start_year", "action__title", "pk"),
+        }
+        return render(request, "actions/action_list.html", context)
+    context["actions"] = Action.objects.annotate(edition_count=Count("editions")).prefetch_related(
         Prefetch("editions", queryset=Edition.objects.select_related("school_year"))
     )
-    context = {"actions": actions, "can_manage": can_manage(request.user)}
     return render(request, "actions/action_list.html", context)
 
 
@@ -284,7 +310,7 @@ def registrations(request):
 @teachers_only
 def my_classes(request):
     registrations = (
-        ClassRegistration.objects.filter(teacher=request.user)
+        ClassRegistration.objects.of_teacher(request.user)
         .select_related("edition__action", "edition__school_year", "cooperative")
         .annotate(planned=Count("interventions", filter=~Q(interventions__status="annulee")))
         .annotate(has_diploma=Exists(Diploma.objects.filter(registration=OuterRef("pk"))))
@@ -426,13 +452,14 @@ def interventions(request):
     intervenants = list(Intervenant.objects.all())
     chosen = request.GET.get("intervenant", "")
     intervenant = next((i for i in intervenants if str(i.pk) == chosen), None)
-    start = timezone.make_aware(datetime.datetime.combine(month, datetime.time()))
-    end = timezone.make_aware(datetime.datetime.combine(_next_month(month), datetime.time()))
-    queryset = Intervention.objects.filter(starts_at__gte=start, starts_at__lt=end).select_related(
+    queryset = Intervention.objects.in_month(month).select_related(
         "intervenant", "cooperative", "edition__action", "registration"
     )
     if intervenant is not None:
         queryset = queryset.filter(intervenant=intervenant)
+    holding = request.GET.get("maintenues") == "1"
+    if holding:
+        queryset = queryset.holding()
     days: dict = {}
     for intervention in queryset:
         days.setdefault(intervention.local_start.date(), []).append(intervention)
@@ -448,6 +475,7 @@ def interventions(request):
         "interventions": queryset,
         "intervenants": intervenants,
         "intervenant": intervenant,
+        "holding": holding,
         "can_manage": can_manage(request.user),
     }
     return render(request, "actions/interventions.html", context)

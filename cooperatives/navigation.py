@@ -3,7 +3,7 @@ from occe.core.models import SchoolYear
 from occe.navigation import HomeCard, MenuItem
 
 from . import figures
-from .models import Affiliation, Cooperative
+from .models import Affiliation, Cooperative, TeacherSchool
 
 
 def _list_label(user) -> str:
@@ -45,8 +45,11 @@ def home_cards(request) -> list[HomeCard]:
 
 
 def home_context(request) -> dict:
-    """A mandataire's cooperatives with their affiliation of this year."""
+    """A mandataire's cooperatives with their affiliation of this year; a teacher's school."""
     user = request.user
+    if rules.is_enseignant(user):
+        school = TeacherSchool.objects.filter(user=user).select_related("cooperative").first()
+        return {"my_school": school.cooperative if school else None}
     if rules.sees_everything(user) or not rules.is_mandataire(user):
         return {}
     year = SchoolYear.objects.current()

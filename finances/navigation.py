@@ -1,3 +1,4 @@
+from django.db.models import Count, Sum
 from django.urls import reverse
 
 from occe.accounts import rules
@@ -31,13 +32,50 @@ def home_cards(request) -> list[HomeCard]:
             ("Demandes de reçus à corriger", Status.TO_CORRECT),
             ("Demandes de reçus en attente de validation", Status.SUBMITTED),
         ]
+    cards = _signatory_cards(user) if rules.is_president(user) else []
     if not wanted:
-        return []
+        return cards
     counts = DonationRequest.objects.visible_to(user).status_counts()
     url = reverse("finances:request_list")
-    return [
+    return cards + [
         HomeCard(label, counts.get(status, 0), f"{url}?status={status}", SECTION, order=20 + n)
         for n, (label, status) in enumerate(wanted)
+    ]
+
+
+def _signatory_cards(user) -> list[HomeCard]:
+    """The signatory (receipts are issued in their name): this school year's receipts with
+    their amount, and the figures of the annual 222 bis declaration. Both read the registers'
+    definitions (finances/registers.py) and open the registers page of that period."""
+    from django.utils import timezone
+
+    from occe.core.formats import euros
+    from occe.core.models import SchoolYear
+
+    from .registers import Period, declaration, issued_in
+
+    year = SchoolYear.objects.current()
+    school = Period("scolaire", year.start_year)
+    issued = issued_in(school).valid().aggregate(count=Count("pk"), amount=Sum("amount"))
+    civil = Period("civile", timezone.localdate().year - 1)
+    registers = reverse("finances:registers")
+    return [
+        HomeCard(
+            f"Reçus émis à votre nom en {year.label} ({euros(issued['amount'] or 0)})",
+            issued["count"],
+            f"{registers}?period=scolaire&year={school.year}",
+            SECTION,
+            hint="Reçus non annulés, par date d'émission.",
+            order=18,
+        ),
+        HomeCard(
+            f"Dons {civil.year} à déclarer (222 bis)",
+            euros(declaration(civil).amount),
+            f"{registers}?period=civile&year={civil.year}",
+            SECTION,
+            hint="Montant des dons de l'année civile ayant donné lieu à un reçu valide.",
+            order=19,
+        ),
     ]
 
 

@@ -1,8 +1,12 @@
-"""Home cards of the CRFS and controls: work waiting for the secretariat and the board, and
-the control letters a mandataire received. A card appears only when there is something."""
+"""Home cards of the CRFS and controls: work waiting for the secretariat (CRFS to examine, CRFS
+not returned after the due date), for the board (their open controls, the overdue follow-ups of
+those, the flags nobody examined yet), and a mandataire's CRFS to fill in and the control
+letters they received. Each count is what the list it opens shows, through the same queryset
+method or service; most cards appear only when there is something."""
 
 import datetime
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from django.db.models import Count
 from django.urls import reverse
@@ -13,7 +17,12 @@ from occe.core.models import Association, SchoolYear
 from occe.navigation import CoopSection, HomeCard
 
 from .models import Control, ControlAction, Crfs
-from .models.crfs import RECEIVED, CrfsReminder, due_date
+from .models.crfs import RECEIVED, CrfsReminder, Reason, due_date
+from .services import crfs as services
+
+
+def _url(name: str, **params) -> str:
+    return f"{reverse(name)}?{urlencode(params)}" if params else reverse(name)
 
 
 def crfs_home_cards(request) -> list[HomeCard]:
@@ -27,65 +36,73 @@ def crfs_home_cards(request) -> list[HomeCard]:
                 HomeCard(
                     "Comptes rendus financiers à examiner",
                     waiting,
-                    f"{reverse('finances:crfs_list')}?annee={year.label}&etat=soumis",
+                    _url("finances:crfs_list", annee=year.label, etat="soumis"),
                     "Finances",
                     order=30,
                 )
             )
-    if rules.is_board_member(user):
-        overdue = ControlAction.objects.overdue().count()
-        if overdue:
+        late = len(services.flagged_coops(year, Reason.NOT_RETURNED))
+        if late:
             cards.append(
                 HomeCard(
-                    "Actions de suivi des contrôles en retard",
-                    overdue,
-                    reverse("finances:control_overdue"),
+                    f"Comptes rendus financiers {year.label} en retard",
+                    late,
+                    _url("finances:crfs_flags", annee=year.label, motif=Reason.NOT_RETURNED),
                     "Finances",
-                    order=31,
+                    hint="Coopératives affiliées sans compte rendu reçu après la date limite.",
+                    order=29,
                 )
             )
-    if rules.is_mandataire(user):
-        cards += _reports_to_send(user, year)
-    letters = Control.objects.visible_to(user).count() if rules.is_mandataire(user) else 0
-    if letters:
-        cards.append(
+    if rules.is_board_member(user):
+        cards += [
             HomeCard(
-                "Lettres de contrôle reçues",
-                letters,
-                reverse("finances:control_list"),
+                "Contrôles qui me sont confiés",
+                Control.objects.assigned_to(user).open().count(),
+                _url("finances:control_list", a_moi=1, ouverts=1),
+                "Finances",
+                hint="Contrôles non clôturés.",
+                order=31,
+            ),
+            HomeCard(
+                "Actions de suivi en retard de mes contrôles",
+                ControlAction.objects.overdue().of_controls_assigned_to(user).count(),
+                _url("finances:control_overdue", a_moi=1),
                 "Finances",
                 order=32,
+            ),
+            HomeCard(
+                f"Signalements {year.label} pas encore examinés",
+                len(services.flagged_coops(year, unexamined=True)),
+                _url("finances:crfs_flags", annee=year.label, sans_controle=1),
+                "Finances",
+                hint="Coopératives signalées sans contrôle ouvert.",
+                order=33,
+            ),
+        ]
+    if rules.is_mandataire(user):
+        to_start = services.coops_to_start(user, year).count()
+        if to_start:
+            cards.append(
+                HomeCard(
+                    f"Comptes rendus financiers {year.label} à remplir",
+                    to_start,
+                    _url("finances:crfs_list", annee=year.label),
+                    "Finances",
+                    order=30,
+                )
             )
-        )
+        letters = Control.objects.visible_to(user).count()
+        if letters:
+            cards.append(
+                HomeCard(
+                    "Lettres de contrôle reçues",
+                    letters,
+                    reverse("finances:control_list"),
+                    "Finances",
+                    order=32,
+                )
+            )
     return cards
-
-
-def _reports_to_send(user, year: SchoolYear) -> list[HomeCard]:
-    """A mandataire's coops expected to send the CRFS of the closed year and that have not:
-    due by the association's date (read once), late after it."""
-    from cooperatives.models import Cooperative
-    from occe.core.formats import date_fr
-
-    missing = (
-        Cooperative.objects.visible_to(user)
-        .affiliated(year)
-        .exclude(pk__in=Crfs.objects.of_year(year).received().values("cooperative"))
-        .count()
-    )
-    if not missing:
-        return []
-    due = due_date(year)
-    late = timezone.localdate() > due
-    return [
-        HomeCard(
-            f"Comptes rendus financiers {year.label} " + ("en retard" if late else "à transmettre"),
-            missing,
-            f"{reverse('finances:crfs_list')}?annee={year.label}",
-            "Finances",
-            hint=f"À transmettre au plus tard le {date_fr(due)}",
-            order=29,
-        )
-    ]
 
 
 # The coop page's sections (occe.navigation.coop_sections): its CRFS of the last years, late or

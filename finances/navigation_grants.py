@@ -1,13 +1,15 @@
-"""The grants' home cards: applications waiting for the commission (administrators), grants
+"""The grants' home cards: applications waiting for the commission and the next commission
+with its applications waiting (administrators), grants
 to pay (secretariat), a mandataire's drafts. A card shows only when something waits, and its
 count is the length of the list it opens."""
 
 from django.urls import reverse
 
 from occe.accounts import rules
+from occe.core.formats import date_fr
 from occe.navigation import HomeCard
 
-from .models import GrantApplication
+from .models import GrantApplication, GrantSession
 
 GROUP = "Aides et solidarité"
 
@@ -48,4 +50,18 @@ def home_cards(request) -> list[HomeCard]:
                 order=60,
             )
         )
-    return [card for card in cards if card.value]
+    cards = [card for card in cards if card.value]  # only when something waits
+    if rules.is_board_member(user):
+        session = GrantSession.objects.upcoming().first()
+        if session is not None:
+            cards.append(  # the next commission's, even with none yet
+                HomeCard(
+                    f"Demandes en attente pour la commission du {date_fr(session.date)}",
+                    GrantApplication.objects.waiting().filter(session=session).count(),
+                    f"{applications}?session={session.pk}&en_attente=1",
+                    GROUP,
+                    hint=session.title,
+                    order=59,
+                )
+            )
+    return cards

@@ -19,6 +19,15 @@ def coming_months(count: int = 12) -> list[tuple[str, str]]:
     return months
 
 
+def parse_month(value: str) -> datetime.date | None:
+    """« 2026-11 » -> 1 November 2026; anything else -> None."""
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return datetime.date(year, month, 1)
+    except (TypeError, ValueError):
+        return None
+
+
 class CatalogueFilter(django_filters.FilterSet):
     theme = django_filters.ModelChoiceFilter(
         field_name="training__theme", queryset=Theme.objects.all(), label="Thème"
@@ -55,10 +64,13 @@ class SessionListFilter(django_filters.FilterSet):
         label="Proposées à l'annulation",
         widget=django_filters.widgets.BooleanWidget(),
     )
+    mois = django_filters.CharFilter(
+        method="filter_month", label="Mois (AAAA-MM)", help_text="Sessions tenues ce mois-là."
+    )
 
     class Meta:
         model = Session
-        fields = ["training", "status", "annee", "proposees"]
+        fields = ["training", "status", "annee", "proposees", "mois"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,6 +81,10 @@ class SessionListFilter(django_filters.FilterSet):
     def filter_year(self, queryset, name, value):
         year = SchoolYear.objects.from_label(value)
         return queryset.in_year(year) if year else queryset
+
+    def filter_month(self, queryset, name, value):
+        month = parse_month(value)
+        return queryset.held_in_month(month) if month else queryset.none()
 
     def filter_proposed(self, queryset, name, value):
         if value:

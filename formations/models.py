@@ -134,6 +134,14 @@ class SessionQuerySet(models.QuerySet):
             Exists(first.filter(d__gte=year.start_date, d__lte=year.end_date)),
         )
 
+    def held_in_month(self, month: datetime.date) -> "SessionQuerySet":
+        """Sessions not cancelled with a part (a day) in the month of `month`: the
+        animation's « sessions de ce mois-ci » (home card and `?mois=` of the session list)."""
+        start = month.replace(day=1)
+        end = (start + datetime.timedelta(days=32)).replace(day=1)
+        parts = SessionPart.objects.filter(session=OuterRef("pk"), date__gte=start, date__lt=end)
+        return self.filter(Exists(parts)).exclude(status=Session.Status.ANNULEE)
+
     def proposed_for_cancellation(self) -> "SessionQuerySet":
         """Sessions past their registration deadline, not started, below their minimum:
         staff are asked whether to cancel them (never cancelled automatically)."""
@@ -330,6 +338,19 @@ class RegistrationQuerySet(models.QuerySet):
 
     def waiting(self) -> "RegistrationQuerySet":
         return self.filter(status=Registration.Status.WAITING).order_by("registered_at", "pk")
+
+    def listed_for(self, user) -> "RegistrationQuerySet":
+        """A teacher's registrations as « Mes formations » lists them (and the home card counts
+        them): all but the cancelled ones of sessions already begun (or without a date)."""
+        today = timezone.localdate()
+        return (
+            self.filter(user=user)
+            .with_first_day()
+            .exclude(
+                Q(status=Registration.Status.CANCELLED)
+                & (Q(first_day__lt=today) | Q(first_day__isnull=True))
+            )
+        )
 
 
 class Registration(models.Model):

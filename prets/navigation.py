@@ -67,13 +67,20 @@ def home_cards(request) -> list[HomeCard]:
             )
         )
     if rules.is_mandataire(user):
-        cards.append(
+        cards += [
             HomeCard(
                 "Prêts en cours de ma coopérative",
                 Reservation.objects.visible_to(user).in_progress().count(),
                 f"{reverse('prets:reservation_list')}?etat=en_cours",
                 GROUP,
                 order=50,
-            )
-        )
+            ),
+            HomeCard(
+                "Commandes prêtes à retirer",
+                Order.objects.visible_to(user).filter(status=Order.Status.PREPARED).count(),
+                f"{reverse('prets:order_list')}?status={Order.Status.PREPARED}",
+                GROUP,
+                order=51,
+            ),
+        ]
     return cards

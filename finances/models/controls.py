@@ -70,6 +70,13 @@ class ControlQuerySet(models.QuerySet):
     def with_reason(self, reason: str) -> "ControlQuerySet":
         return self.filter(**{REASON_FIELDS[reason]: True})
 
+    def assigned_to(self, user) -> "ControlQuerySet":
+        return self.filter(assigned=user)
+
+    def open(self) -> "ControlQuerySet":
+        """Not closed yet (open, visit planned, findings written)."""
+        return self.exclude(status=ControlStatus.CLOSED)
+
 
 class Control(models.Model):
     Status = ControlStatus
@@ -171,6 +178,9 @@ class ControlActionQuerySet(models.QuerySet):
     def overdue(self, today=None):
         today = today or timezone.localdate()
         return self.filter(due_date__lt=today).exclude(status=ActionStatus.DONE)
+
+    def of_controls_assigned_to(self, user):
+        return self.filter(control__in=Control.objects.assigned_to(user))
 
 
 class ControlAction(models.Model):

@@ -58,6 +58,13 @@ class GrantSessionQuerySet(models.QuerySet):
     def of_year(self, year: SchoolYear) -> "GrantSessionQuerySet":
         return self.filter(date__range=(year.start_date, year.end_date))
 
+    def upcoming(self, today=None) -> "GrantSessionQuerySet":
+        """Commissions to come (today or later), not decided yet, the next one first."""
+        today = today or timezone.localdate()
+        return self.filter(
+            date__gte=today, status__in=[GrantSession.Status.OPEN, GrantSession.Status.REVIEW]
+        ).order_by("date", "pk")
+
 
 class GrantSession(models.Model):
     """A meeting of the commission deciding on the applications of one kind."""
@@ -120,6 +127,12 @@ class GrantApplicationQuerySet(models.QuerySet):
         if user.is_mandataire:
             return self.filter(cooperative__in=Cooperative.objects.visible_to(user))
         return self.none()
+
+    def waiting(self) -> "GrantApplicationQuerySet":
+        """Filed and not decided yet: what the commission has to examine."""
+        return self.filter(
+            status__in=[GrantApplication.Status.SUBMITTED, GrantApplication.Status.REVIEW]
+        )
 
     def granted(self) -> "GrantApplicationQuerySet":
         return self.filter(status=GrantApplication.Status.GRANTED)

@@ -80,9 +80,11 @@ def flagged_coops(
     reason: str = "",
     circonscription=None,
     today=None,
+    unexamined: bool = False,
 ) -> list[FlaggedCoop]:
     """Every coop flagged for the year, with its flags and the controls already opened on it
-    (a constant number of queries). `reason` and `circonscription` filter the list. After the
+    (a constant number of queries). `reason` and `circonscription` filter the list;
+    `unexamined` keeps the coops without a control for the year. After the
     due date, an expected coop (affiliated that year) without a received CRFS is flagged
     « CRFS non rendu »."""
     association = Association.get()
@@ -121,8 +123,22 @@ def flagged_coops(
         controls.setdefault(control.cooperative_id, []).append(control)
     for row in rows:
         row.controls = controls.get(row.cooperative.pk, [])
+    if unexamined:
+        # Flags not examined yet: no control opened on the coop for the year.
+        rows = [row for row in rows if not row.controls]
     rows.sort(key=lambda row: row.cooperative.number)
     return rows
+
+
+def coops_to_start(user, year: SchoolYear):
+    """A mandataire's active coops without a CRFS of the year yet (not even a draft): the
+    « à rendre » box of their CRFS page and their home card."""
+    return (
+        Cooperative.objects.visible_to(user)
+        .active()
+        .exclude(pk__in=Crfs.objects.of_year(year).values("cooperative"))
+        .order_by("number")
+    )
 
 
 def flag_counts(year: SchoolYear, association: Association | None = None) -> dict[str, int]:

@@ -43,7 +43,8 @@ def flags(request):
     circonscription = None
     if request.GET.get("circonscription", "").isdigit():
         circonscription = Circonscription.objects.filter(pk=request.GET["circonscription"]).first()
-    rows = services.flagged_coops(year, reason, circonscription)
+    unexamined = request.GET.get("sans_controle") == "1"
+    rows = services.flagged_coops(year, reason, circonscription, unexamined=unexamined)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -58,6 +59,7 @@ def flags(request):
             "reasons": [(r, Reason(r).label) for r in [*CRFS_REASONS, Reason.NOT_RETURNED]],
             "counts": services.flag_counts(year),
             "can_open": request.user.is_board_member,
+            "unexamined": unexamined,
         },
     )
 
@@ -72,11 +74,23 @@ def control_list(request):
     status = request.GET.get("etat", "")
     if status in Control.Status.values:
         controls = controls.filter(status=status)
+    mine = request.GET.get("a_moi") == "1" and request.user.is_board_member
+    if mine:
+        controls = controls.assigned_to(request.user)
+    still_open = request.GET.get("ouverts") == "1"
+    if still_open:
+        controls = controls.open()
     page = Paginator(controls, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "finances/crfs/control_list.html",
-        {"page": page, "status": status, "statuses": Control.Status.choices},
+        {
+            "page": page,
+            "status": status,
+            "statuses": Control.Status.choices,
+            "mine": mine,
+            "still_open": still_open,
+        },
     )
 
 
@@ -274,11 +288,14 @@ def overdue_actions(request):
         .select_related("control", "control__cooperative")
         .order_by("due_date", "pk")
     )
+    mine = request.GET.get("a_moi") == "1"
+    if mine:
+        actions = actions.of_controls_assigned_to(request.user)
     page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "finances/crfs/overdue_actions.html",
-        {"page": page, "today": timezone.localdate()},
+        {"page": page, "today": timezone.localdate(), "mine": mine},
     )
 
 

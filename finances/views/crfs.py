@@ -74,16 +74,14 @@ def crfs_list(request):
     )
     if not user.sees_everything:
         # A mandataire sees their coops' reports of every year, and what is left to do.
-        coops = list(Cooperative.objects.visible_to(user).active())
         reports = list(queryset.order_by("-school_year__start_year", "cooperative__number"))
-        done = {(c.cooperative_id, c.school_year_id) for c in reports}
         return render(
             request,
             "finances/crfs/mine.html",
             {
                 "reports": reports,
                 "year": year,
-                "to_do": [coop for coop in coops if (coop.pk, year.pk) not in done],
+                "to_do": list(services.coops_to_start(user, year)),
                 "due": due_date(year),  # once per page
             },
         )

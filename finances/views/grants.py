@@ -100,6 +100,13 @@ def application_list(request):
     to_pay = request.GET.get("a_verser") == "1"
     if to_pay:
         queryset = queryset.to_pay()
+    waiting = request.GET.get("en_attente") == "1"
+    if waiting:
+        queryset = queryset.waiting()
+    session = None
+    if request.GET.get("session", "").isdigit():
+        session = GrantSession.objects.filter(pk=request.GET["session"]).first()
+        queryset = queryset.filter(session=session)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -109,6 +116,8 @@ def application_list(request):
             "statuses": Status.choices,
             "status": status,
             "to_pay": to_pay,
+            "waiting": waiting,
+            "session": session,
             "can_apply": request.user.is_mandataire,
             "open_sessions": GrantSession.objects.open_for_applications().order_by("deadline"),
         },

@@ -203,22 +203,19 @@ def registration_cancel(request, pk):
 @teachers_only
 def my_trainings(request):
     registrations = (
-        Registration.objects.filter(user=request.user)
+        Registration.objects.listed_for(request.user)
         .select_related("session__training", "cooperative")
         .annotate(answered=Exists(SurveyAnswer.objects.filter(registration=OuterRef("pk"))))
         .prefetch_related(
             Prefetch("session__parts", queryset=SessionPart.objects.order_by("date")),
             Prefetch("attendances", queryset=Attendance.objects.filter(present=True)),
         )
-        .with_first_day()
         .order_by("-first_day", "-pk")
     )
     today = timezone.localdate()
     coming, past = [], []
     for registration in registrations:
         upcoming = registration.first_day and registration.first_day >= today
-        if registration.status == Registration.Status.CANCELLED and not upcoming:
-            continue
         (coming if upcoming else past).append(registration)
     return render(
         request,

@@ -476,6 +476,9 @@ class NewsletterQuerySet(models.QuerySet):
     def sent(self):
         return self.exclude(status=Mailing.Status.DRAFT)
 
+    def sending(self):
+        return self.filter(status=Mailing.Status.SENDING)
+
 
 class Newsletter(Mailing):
     """A lettre d'information to the cooperatives, written in Markdown."""

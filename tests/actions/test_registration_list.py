@@ -116,11 +116,3 @@ def test_constant_queries_whatever_the_number_of_registrations(client, world):
 def test_teachers_do_not_reach_the_list(client, world):
     client.force_login(world["cp_jaures"].teacher)
     assert client.get(URL).status_code == 403
-
-
-def test_the_home_card_leads_to_the_registrations_to_select(client, world):
-    client.force_login(UserFactory(animation=True))
-    page = client.get("/").content.decode()
-    assert "Classes inscrites à sélectionner" in page
-    assert 'href="/actions/inscriptions/?status=inscrite"' in page
-    assert shown(client, status="inscrite") == {"CP A"}

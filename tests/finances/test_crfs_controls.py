@@ -311,12 +311,17 @@ def test_home_cards_count_what_their_page_lists(world, client):
     card = cards(world.users["secretariat"])["Comptes rendus financiers à examiner"]
     client.force_login(world.users["secretariat"])
     assert card.value == client.get(card.url).context["page"].paginator.count == 1
+    admin = world.users["administrateur"]
     ControlActionFactory(
-        control=ControlFactory(cooperative=world.own_coop, letter_sent_at=timezone.now()),
+        control=ControlFactory(
+            cooperative=world.own_coop, letter_sent_at=timezone.now(), assigned=[admin]
+        ),
         due_date=timezone.localdate() - datetime.timedelta(days=1),
     )
-    assert (
-        cards(world.users["administrateur"])["Actions de suivi des contrôles en retard"].value == 1
-    )
+    assert cards(admin)["Actions de suivi en retard de mes contrôles"].value == 1
+    assert cards(admin)["Contrôles qui me sont confiés"].value == 1
     assert cards(world.users["mandataire"])["Lettres de contrôle reçues"].value == 1
-    assert cards(world.users["autre_mandataire"]) == {}
+    # The other coop has no report of last year yet, and no control letter.
+    assert set(cards(world.users["autre_mandataire"])) == {
+        f"Comptes rendus financiers {world.year.previous().label} à remplir"
+    }

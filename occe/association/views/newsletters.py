@@ -29,8 +29,11 @@ def get_newsletter(request, pk) -> Newsletter:
 
 def newsletter_list(request):
     newsletters = Newsletter.objects.visible_to(request.user).order_by("-started_at", "-created_at")
+    sending = request.GET.get("statut") == Newsletter.Status.SENDING
+    if sending:
+        newsletters = newsletters.sending()
     page = Paginator(newsletters, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "association/newsletter_list.html", {"page": page})
+    return render(request, "association/newsletter_list.html", {"page": page, "sending": sending})
 
 
 def newsletter_detail(request, pk):
