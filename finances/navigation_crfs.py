@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from occe.accounts import rules
+from occe.core.formats import date_fr
 from occe.core.models import Association, SchoolYear
 from occe.navigation import CoopSection, HomeCard
 
@@ -88,6 +89,7 @@ def crfs_home_cards(request) -> list[HomeCard]:
                     to_start,
                     _url("finances:crfs_list", annee=year.label),
                     "Finances",
+                    hint=f"À transmettre au plus tard le {date_fr(due_date(year))}.",
                     order=30,
                 )
             )

@@ -435,7 +435,7 @@ QUERIES = {
     "administrateur": 21,
     "animation": 21,
     "enseignant": 11,
-    "mandataire": 21,
+    "mandataire": 22,  # the CRFS due date (association settings) in its card
     "secretariat": 26,
 }
 
