@@ -3,11 +3,24 @@
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 
-from occe.accounts.access import require, staff_or_board
+from occe.accounts import rules
+from occe.accounts.access import require, staff_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
 
 from ..forms import WorkingGroupForm
 from ..models import WorkingGroup, active_in
+
+
+def get_group(request, pk) -> WorkingGroup:
+    """Read: outside the user's scope, a 404."""
+    return get_object_or_404(WorkingGroup.objects.visible_to(request.user), pk=pk)
+
+
+def get_rw_group(request, pk) -> WorkingGroup:
+    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it."""
+    group = get_group(request, pk)
+    require(group.can_be_edited_by(request.user))
+    return group
 
 
 @staff_or_board
@@ -20,19 +33,14 @@ def group_list(request):
         "year": year,
         "years": SchoolYear.objects.up_to_current(),
         "groups": groups,
-        "can_edit": request.user.is_staff_member,
+        "can_edit": rules.is_staff_member(request.user),
     }
     return render(request, "association/group_list.html", context)
 
 
-@staff_or_board
+@staff_only
 def group_edit(request, pk=None):
-    require(request.user.is_staff_member)
-    group = (
-        get_object_or_404(WorkingGroup.objects.visible_to(request.user), pk=pk)
-        if pk
-        else WorkingGroup()
-    )
+    group = get_rw_group(request, pk) if pk else WorkingGroup()
     form = WorkingGroupForm(request.POST or None, instance=group)
     if request.method == "POST":
         if form.is_valid():

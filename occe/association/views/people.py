@@ -4,11 +4,24 @@ from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 
-from occe.accounts.access import require, staff_or_board
+from occe.accounts import rules
+from occe.accounts.access import require, secretariat_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
 
 from ..forms import MandateFormSet, PersonForm, PositionFormSet, RepresentationFormSet
 from ..models import BoardMandate, Person, Representation, StaffPosition, reference_date
+
+
+def get_person(request, pk) -> Person:
+    """Read: outside the user's scope, a 404."""
+    return get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+
+
+def get_rw_person(request, pk) -> Person:
+    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it."""
+    person = get_person(request, pk)
+    require(person.can_be_edited_by(request.user))
+    return person
 
 
 @staff_or_board
@@ -38,15 +51,14 @@ def people(request):
         "representations": representations,
         # Former members and people without a role on that day, to reach their page.
         "others": Person.objects.exclude(pk__in=current),
-        "can_edit": request.user.is_secretariat,
+        "can_edit": rules.is_secretariat(request.user),
     }
     return render(request, "association/people.html", context)
 
 
-@staff_or_board
+@secretariat_only
 def person_edit(request, pk=None):
-    require(request.user.is_secretariat)
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk) if pk else Person()
+    person = get_rw_person(request, pk) if pk else Person()
     data = request.POST or None
     form = PersonForm(data, instance=person)
     formsets = {
