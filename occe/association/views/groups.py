@@ -1,10 +1,10 @@
 """Working groups (chantiers): read by staff and board, written by staff."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from occe.accounts import rules
-from occe.accounts.access import require, staff_only, staff_or_board
+from occe.accounts.access import get_for_user, get_rw_for_user, staff_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
 
 from ..forms import WorkingGroupForm
@@ -12,15 +12,11 @@ from ..models import WorkingGroup, active_in
 
 
 def get_group(request, pk) -> WorkingGroup:
-    """Read: outside the user's scope, a 404."""
-    return get_object_or_404(WorkingGroup.objects.visible_to(request.user), pk=pk)
+    return get_for_user(WorkingGroup.objects, request.user, pk=pk)
 
 
 def get_rw_group(request, pk) -> WorkingGroup:
-    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it."""
-    group = get_group(request, pk)
-    require(group.can_be_edited_by(request.user))
-    return group
+    return get_rw_for_user(WorkingGroup.objects, request.user, pk=pk)
 
 
 @staff_or_board

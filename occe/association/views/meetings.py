@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from occe.accounts import rules
-from occe.accounts.access import require, secretariat_only, staff_or_board
+from occe.accounts.access import get_for_user, get_rw_for_user, secretariat_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
 
 from .. import indicators
@@ -21,15 +21,11 @@ PAGE_SIZE = 50
 
 
 def get_meeting(request, pk) -> Meeting:
-    """Read: outside the user's scope, a 404."""
-    return get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
+    return get_for_user(Meeting.objects, request.user, pk=pk)
 
 
 def get_rw_meeting(request, pk) -> Meeting:
-    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it."""
-    meeting = get_meeting(request, pk)
-    require(meeting.can_be_edited_by(request.user))
-    return meeting
+    return get_rw_for_user(Meeting.objects, request.user, pk=pk)
 
 
 @staff_or_board

@@ -7,10 +7,10 @@ from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from occe.accounts.access import require, secretariat_only, staff_or_board
+from occe.accounts.access import get_for_user, get_rw_for_user, secretariat_only, staff_or_board
 from occe.core.mailings import Recipient, send_test_message
 from occe.core.models import SchoolYear
 
@@ -25,15 +25,13 @@ RECIPIENTS_PAGE_SIZE = 100
 
 def get_newsletter(request, pk) -> Newsletter:
     """Read: outside the user's scope (a draft, for whoever is not staff or board), a 404."""
-    return get_object_or_404(Newsletter.objects.visible_to(request.user), pk=pk)
+    return get_for_user(Newsletter.objects, request.user, pk=pk)
 
 
 def get_rw_newsletter(request, pk) -> Newsletter:
     """Read-write: a 404 outside the user's scope, a 403 unless it may still be changed (the
     secretariat's drafts)."""
-    newsletter = get_newsletter(request, pk)
-    require(newsletter.can_be_edited_by(request.user))
-    return newsletter
+    return get_rw_for_user(Newsletter.objects, request.user, pk=pk)
 
 
 def newsletter_list(request):

@@ -4,10 +4,10 @@ staff (the animators work with the partners of the actions)."""
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from occe.accounts import rules
-from occe.accounts.access import require, staff_only, staff_or_board
+from occe.accounts.access import get_for_user, get_rw_for_user, staff_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
 
 from ..forms import ContributionFormSet, PartnerForm
@@ -15,15 +15,11 @@ from ..models import Partner
 
 
 def get_partner(request, pk) -> Partner:
-    """Read: outside the user's scope, a 404."""
-    return get_object_or_404(Partner.objects.visible_to(request.user), pk=pk)
+    return get_for_user(Partner.objects, request.user, pk=pk)
 
 
 def get_rw_partner(request, pk) -> Partner:
-    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it."""
-    partner = get_partner(request, pk)
-    require(partner.can_be_edited_by(request.user))
-    return partner
+    return get_rw_for_user(Partner.objects, request.user, pk=pk)
 
 
 @staff_or_board

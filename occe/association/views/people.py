@@ -2,10 +2,10 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
 from occe.accounts import rules
-from occe.accounts.access import require, secretariat_only, staff_or_board
+from occe.accounts.access import get_for_user, get_rw_for_user, secretariat_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
 
 from ..forms import MandateFormSet, PersonForm, PositionFormSet, RepresentationFormSet
@@ -13,15 +13,11 @@ from ..models import BoardMandate, Person, Representation, StaffPosition, refere
 
 
 def get_person(request, pk) -> Person:
-    """Read: outside the user's scope, a 404."""
-    return get_object_or_404(Person.objects.visible_to(request.user), pk=pk)
+    return get_for_user(Person.objects, request.user, pk=pk)
 
 
 def get_rw_person(request, pk) -> Person:
-    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it."""
-    person = get_person(request, pk)
-    require(person.can_be_edited_by(request.user))
-    return person
+    return get_rw_for_user(Person.objects, request.user, pk=pk)
 
 
 @staff_or_board
