@@ -5,9 +5,20 @@ import pytest
 
 from cooperatives.models import Affiliation, Cooperative
 from finances.models import DonationRequest
+from occe.association.models import Meeting, Newsletter, Partner, Person, WorkingGroup
+from occe.core.mailings import Mailing
 from occe.core.models import SchoolYear
+from prets.models import Order, Reservation
+from tests.association.factories import (
+    MeetingFactory,
+    NewsletterFactory,
+    PartnerFactory,
+    PersonFactory,
+    WorkingGroupFactory,
+)
 from tests.cooperatives.factories import AffiliationFactory
 from tests.finances.factories import DonationRequestFactory
+from tests.prets.factories import OrderFactory, ReservationFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -19,12 +30,22 @@ def objects(world):
         DonationRequestFactory(cooperative=coop)
         DonationRequestFactory(cooperative=coop, submitted=True)
         AffiliationFactory(cooperative=coop, school_year=next_year)
+        OrderFactory(cooperative=coop)
+        ReservationFactory(cooperative=coop)
+    PersonFactory()
+    MeetingFactory()
+    WorkingGroupFactory()
+    PartnerFactory()
+    NewsletterFactory()
+    NewsletterFactory(status=Mailing.Status.DONE)
     return world
 
 
-@pytest.mark.parametrize(
-    "model", [Cooperative, Affiliation, DonationRequest], ids=lambda model: model.__name__
-)
+WRITTEN = [Cooperative, Affiliation, DonationRequest, Order, Reservation]
+WRITTEN += [Person, Meeting, WorkingGroup, Partner, Newsletter]
+
+
+@pytest.mark.parametrize("model", WRITTEN, ids=lambda model: model.__name__)
 def test_the_write_scope_is_the_rule(objects, model):
     for role, user in objects.users.items():
         scope = set(model.objects.editable_by(user))

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
 
 from . import rules
 
@@ -15,6 +16,19 @@ from . import rules
 def require(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied
+
+
+def get_for_user(queryset, user, **lookup):
+    """Read: the object through the user's read scope (`visible_to`); outside it, a 404."""
+    return get_object_or_404(queryset.visible_to(user), **lookup)
+
+
+def get_rw_for_user(queryset, user, **lookup):
+    """Read-write: a 404 outside the user's read scope, a 403 when its rule
+    (`can_be_edited_by`) says the user may only read it."""
+    obj = get_for_user(queryset, user, **lookup)
+    require(obj.can_be_edited_by(user))
+    return obj
 
 
 def role_required(test: Callable) -> Callable:

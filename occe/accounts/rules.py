@@ -55,6 +55,16 @@ def requests_receipts(user) -> bool:
     return is_secretariat(user) or is_mandataire(user)
 
 
+def sees_loans(user) -> bool:
+    """Staff, board and mandataires (their own coops' ones) reach reservations and orders."""
+    return sees_everything(user) or is_mandataire(user)
+
+
+def places_orders(user) -> bool:
+    """Who orders products for a coop: its mandataire, or the secretariat for it."""
+    return is_secretariat(user) or is_mandataire(user)
+
+
 def is_teacher(user) -> bool:
     """Anyone who may register to trainings and actions: teachers and mandataires."""
     return is_enseignant(user) or is_mandataire(user)

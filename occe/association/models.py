@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from occe.accounts import rules
 from occe.core.mailings import Mailing, Recipient
 from occe.core.models import Association, SchoolYear, private_upload_path
 
@@ -50,18 +51,33 @@ class Level(models.TextChoices):
 
 
 class ReadByStaffAndBoard(models.QuerySet):
-    """Staff and board read the association's records; nobody else sees them (404)."""
+    """Staff and board read the association's records; nobody else sees them (404). The
+    secretariat writes them, unless a subclass names other `writers`."""
+
+    # Who writes these records: a role predicate of occe/accounts/rules.py.
+    writers = staticmethod(rules.is_secretariat)
 
     def visible_to(self, user):
         if user.is_authenticated and user.sees_everything:
             return self
         return self.none()
 
+    def editable_by(self, user):
+        """Mirrors `can_be_edited_by`: every record for its writers, none for the others."""
+        return self if self.writers(user) else self.none()
+
+
+class WrittenByRole:
+    """`can_be_edited_by(user)` of a model whose queryset says who writes it (`writers`)."""
+
+    def can_be_edited_by(self, user) -> bool:
+        return type(self).objects.none().writers(user)
+
 
 # People ------------------------------------------------------------------------------------
 
 
-class Person(models.Model):
+class Person(WrittenByRole, models.Model):
     """A board member, an employee or a representative; an account is optional."""
 
     class EducationStatus(models.TextChoices):
@@ -234,7 +250,7 @@ class MeetingQuerySet(ReadByStaffAndBoard):
         return self.filter(starts_at__lte=timezone.now())
 
 
-class Meeting(models.Model):
+class Meeting(WrittenByRole, models.Model):
     class Kind(models.TextChoices):
         # The values are the report's keys (`reunions.<niveau>.<type>`): never rename them.
         AG = "ag", "Assemblée générale"
@@ -360,7 +376,12 @@ class MeetingDocument(models.Model):
         return self.original_name
 
 
-class WorkingGroup(models.Model):
+class WorkingGroupQuerySet(DatedQuerySet):
+    # The animators lead working groups too.
+    writers = staticmethod(rules.is_staff_member)
+
+
+class WorkingGroup(WrittenByRole, models.Model):
     """A chantier: a working group of the association or of the federation."""
 
     title = models.CharField("intitulé", max_length=200)
@@ -372,7 +393,7 @@ class WorkingGroup(models.Model):
     start_date = models.DateField("début")
     end_date = models.DateField("fin", null=True, blank=True)
 
-    objects = DatedQuerySet.as_manager()
+    objects = WorkingGroupQuerySet.as_manager()
 
     class Meta:
         verbose_name = "chantier"
@@ -393,7 +414,12 @@ def active_in(queryset, year: SchoolYear):
 # Partners ----------------------------------------------------------------------------------
 
 
-class Partner(models.Model):
+class PartnerQuerySet(ReadByStaffAndBoard):
+    # The animators work with the partners of the actions.
+    writers = staticmethod(rules.is_staff_member)
+
+
+class Partner(WrittenByRole, models.Model):
     class Kind(models.TextChoices):
         PEDAGOGIQUE = "pedagogique", "Pédagogique"
         CULTUREL = "culturel", "Culturel"
@@ -417,7 +443,7 @@ class Partner(models.Model):
     notes = models.TextField("notes", blank=True, max_length=5000)
     active = models.BooleanField("partenariat en cours", default=True)
 
-    objects = ReadByStaffAndBoard.as_manager()
+    objects = PartnerQuerySet.as_manager()
 
     class Meta:
         verbose_name = "partenaire"
@@ -473,6 +499,12 @@ class NewsletterQuerySet(models.QuerySet):
             return self
         return self.exclude(status=Mailing.Status.DRAFT)
 
+    def editable_by(self, user):
+        """Mirrors `Newsletter.can_be_edited_by`: the secretariat's drafts."""
+        if not rules.is_secretariat(user):
+            return self.none()
+        return self.filter(status=Mailing.Status.DRAFT)
+
     def sent(self):
         return self.exclude(status=Mailing.Status.DRAFT)
 
@@ -523,7 +555,7 @@ class Newsletter(Mailing):
         return reverse("association:newsletter_detail", args=[self.pk])
 
     def can_be_edited_by(self, user) -> bool:
-        return user.is_secretariat and self.is_draft
+        return rules.is_secretariat(user) and self.is_draft
 
     @cached_property
     def web_url(self) -> str:

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperatives.models import Cooperative, Mandate
+from occe.accounts import rules
 
 from ..constraints import DateRange, PostgresExclusionConstraint
 from .resources import Condition, Copy, Resource
@@ -33,6 +34,10 @@ RELEASED = [Status.CANCELLED, Status.REFUSED]
 
 
 class ReservationQuerySet(CoopScopedQuerySet):
+    def editable_by(self, user) -> "ReservationQuerySet":
+        """Mirrors `Reservation.can_be_edited_by`: every reservation for the staff."""
+        return self if rules.is_staff_member(user) else self.none()
+
     def holding(self) -> "ReservationQuerySet":
         """Reservations that hold their copy for their period (checking delay included)."""
         return self.exclude(status__in=RELEASED)
@@ -184,6 +189,11 @@ class Reservation(models.Model):
         later, and so on (0 before the end date has passed)."""
         late = (today - self.end_date).days
         return 0 if late < 1 else (late - 1) // REMINDER_INTERVAL_DAYS + 1
+
+    def can_be_edited_by(self, user) -> bool:
+        """Who takes the loan's steps (confirm, refuse, hand over, take back, close): the
+        staff. Whether the step fits the status is the service's question, with its message."""
+        return rules.is_staff_member(user)
 
     def can_be_cancelled_by(self, user) -> bool:
         if self.status not in (Status.REQUESTED, Status.CONFIRMED):

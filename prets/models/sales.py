@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from cooperatives.models import Cooperative
+from occe.accounts import rules
 
 from .scope import CoopScopedQuerySet
 
@@ -125,6 +126,10 @@ class PaymentMethod(models.TextChoices):
 
 
 class OrderQuerySet(CoopScopedQuerySet):
+    def editable_by(self, user) -> "OrderQuerySet":
+        """Mirrors `Order.can_be_edited_by`: every order for the secretariat."""
+        return self if rules.is_secretariat(user) else self.none()
+
     def to_prepare(self) -> "OrderQuerySet":
         return self.filter(status=Order.Status.ORDERED)
 
@@ -193,6 +198,11 @@ class Order(models.Model):
     @property
     def is_delivered(self) -> bool:
         return self.status in (self.Status.HANDED_OVER, self.Status.SHIPPED, self.Status.PAID)
+
+    def can_be_edited_by(self, user) -> bool:
+        """Who takes the order's steps (prepare, deliver, record the payment): the secretariat.
+        Whether the step fits the status is the service's question, with its message."""
+        return rules.is_secretariat(user)
 
     def can_be_cancelled_by(self, user) -> bool:
         if user.is_secretariat:

@@ -1,12 +1,14 @@
 from django.contrib import messages
 from django.shortcuts import redirect
 
+from occe.accounts import rules
 from occe.accounts.access import role_required
 
 from .. import services
 
 # Reservations and orders: staff and board read them all, a mandataire their coops' ones.
-sees_coop_requests = role_required(lambda user: user.sees_everything or user.is_mandataire)
+sees_coop_requests = role_required(rules.sees_loans)
+places_orders = role_required(rules.places_orders)
 
 
 def perform(request, action, target, success: str, *args, **kwargs):

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from occe.accounts.access import require, role_required, staff_or_board
+from occe.accounts.access import require, staff_only, staff_or_board
 
 from .. import services
 from ..filters import ReservationFilter
@@ -21,10 +21,18 @@ PAGE_SIZE = 50
 
 
 def get_reservation(request, pk) -> Reservation:
+    """Read: outside the user's scope (another coop's reservation), a 404."""
     queryset = Reservation.objects.visible_to(request.user).select_related(
         "resource", "copy", "cooperative", "requested_by", "decided_by"
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def get_rw_reservation(request, pk) -> Reservation:
+    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it."""
+    reservation = get_reservation(request, pk)
+    require(reservation.can_be_edited_by(request.user))
+    return reservation
 
 
 @sees_coop_requests
@@ -86,7 +94,7 @@ def reservation_list(request):
 def reservation_detail(request, pk):
     reservation = get_reservation(request, pk)
     user = request.user
-    staff = user.is_staff_member
+    staff = reservation.can_be_edited_by(user)
     context = {
         "reservation": reservation,
         "today": timezone.localdate(),
@@ -102,24 +110,17 @@ def reservation_detail(request, pk):
     return render(request, "prets/reservation_detail.html", context)
 
 
-def _staff_action(request, pk) -> Reservation:
-    """The reservation (404 outside the user's scope), then 403 unless staff."""
-    reservation = get_reservation(request, pk)
-    require(request.user.is_staff_member)
-    return reservation
-
-
 @sees_coop_requests
 @require_POST
 def reservation_confirm(request, pk):
-    reservation = _staff_action(request, pk)
+    reservation = get_rw_reservation(request, pk)
     return perform(request, services.confirm, reservation, "Réservation confirmée.")
 
 
 @sees_coop_requests
 @require_POST
 def reservation_refuse(request, pk):
-    reservation = _staff_action(request, pk)
+    reservation = get_rw_reservation(request, pk)
     reason = request.POST.get("reason", "")
     return perform(request, services.refuse, reservation, "Réservation refusée.", reason)
 
@@ -136,13 +137,13 @@ def reservation_cancel(request, pk):
 @sees_coop_requests
 @require_POST
 def reservation_close(request, pk):
-    reservation = _staff_action(request, pk)
+    reservation = get_rw_reservation(request, pk)
     return perform(request, services.close, reservation, "Prêt clôturé.")
 
 
 @sees_coop_requests
 def hand_over(request, pk):
-    reservation = _staff_action(request, pk)
+    reservation = get_rw_reservation(request, pk)
     form = HandOverForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -170,7 +171,7 @@ def hand_over(request, pk):
 
 @sees_coop_requests
 def take_back(request, pk):
-    reservation = _staff_action(request, pk)
+    reservation = get_rw_reservation(request, pk)
     contents = list(reservation.resource.contents.all())
     form = ReturnForm(request.POST or None, contents=contents)
     if request.method == "POST" and form.is_valid():
@@ -198,7 +199,7 @@ def take_back(request, pk):
     return render(request, "prets/take_back.html", {"reservation": reservation, "form": form})
 
 
-@role_required(lambda user: user.is_staff_member)
+@staff_only
 @require_POST
 def incident_resolve(request, pk):
     incident = get_object_or_404(Incident, pk=pk)

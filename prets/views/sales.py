@@ -15,7 +15,7 @@ from .. import services
 from ..filters import OrderFilter
 from ..forms import DeliveryForm, OrderForm, PaymentForm, ProductForm
 from ..models import Order, Product
-from . import perform, sees_coop_requests
+from . import perform, places_orders, sees_coop_requests
 
 PAGE_SIZE = 50
 
@@ -52,10 +52,18 @@ def product_edit(request, pk):
 
 
 def get_order(request, pk) -> Order:
+    """Read: outside the user's scope (another coop's order), a 404."""
     queryset = Order.objects.visible_to(request.user).select_related(
         "cooperative", "requested_by", "delivered_by", "cancelled_by"
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def get_rw_order(request, pk) -> Order:
+    """Read-write: a 404 outside the user's scope, a 403 for a user who may only read it."""
+    order = get_order(request, pk)
+    require(order.can_be_edited_by(request.user))
+    return order
 
 
 @sees_coop_requests
@@ -71,9 +79,8 @@ def order_list(request):
     return render(request, template, {"filter": order_filter, "page": page})
 
 
-@sees_coop_requests
+@places_orders
 def order_create(request):
-    require(request.user.is_mandataire or request.user.is_secretariat)
     products = list(Product.objects.orderable().order_by("name"))
     form = OrderForm(request.POST or None, user=request.user, products=products)
     if request.method == "POST" and form.is_valid():
@@ -96,7 +103,7 @@ def order_create(request):
 def order_detail(request, pk):
     order = get_order(request, pk)
     lines = list(order.lines.select_related("product"))
-    secretariat = request.user.is_secretariat
+    secretariat = order.can_be_edited_by(request.user)
     context = {
         "order": order,
         "lines": lines,
@@ -112,23 +119,17 @@ def order_detail(request, pk):
     return render(request, "prets/order_detail.html", context)
 
 
-def _secretariat_action(request, pk) -> Order:
-    order = get_order(request, pk)
-    require(request.user.is_secretariat)
-    return order
-
-
 @sees_coop_requests
 @require_POST
 def order_prepare(request, pk):
-    order = _secretariat_action(request, pk)
+    order = get_rw_order(request, pk)
     return perform(request, services.prepare_order, order, "Commande préparée.")
 
 
 @sees_coop_requests
 @require_POST
 def order_deliver(request, pk):
-    order = _secretariat_action(request, pk)
+    order = get_rw_order(request, pk)
     form = DeliveryForm(request.POST, prefix="livraison")
     if not form.is_valid():
         messages.error(request, "Indiquez le mode et la date de livraison.")
@@ -147,7 +148,7 @@ def order_deliver(request, pk):
 @sees_coop_requests
 @require_POST
 def order_pay(request, pk):
-    order = _secretariat_action(request, pk)
+    order = get_rw_order(request, pk)
     form = PaymentForm(request.POST, prefix="reglement")
     if not form.is_valid():
         messages.error(request, "Indiquez la date et le mode de règlement.")

@@ -1,13 +1,22 @@
 """Working groups (chantiers): read by staff and board, written by staff."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
-from occe.accounts.access import require, staff_or_board
+from occe.accounts import rules
+from occe.accounts.access import get_for_user, get_rw_for_user, staff_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
 
 from ..forms import WorkingGroupForm
 from ..models import WorkingGroup, active_in
+
+
+def get_group(request, pk) -> WorkingGroup:
+    return get_for_user(WorkingGroup.objects, request.user, pk=pk)
+
+
+def get_rw_group(request, pk) -> WorkingGroup:
+    return get_rw_for_user(WorkingGroup.objects, request.user, pk=pk)
 
 
 @staff_or_board
@@ -20,19 +29,14 @@ def group_list(request):
         "year": year,
         "years": SchoolYear.objects.up_to_current(),
         "groups": groups,
-        "can_edit": request.user.is_staff_member,
+        "can_edit": rules.is_staff_member(request.user),
     }
     return render(request, "association/group_list.html", context)
 
 
-@staff_or_board
+@staff_only
 def group_edit(request, pk=None):
-    require(request.user.is_staff_member)
-    group = (
-        get_object_or_404(WorkingGroup.objects.visible_to(request.user), pk=pk)
-        if pk
-        else WorkingGroup()
-    )
+    group = get_rw_group(request, pk) if pk else WorkingGroup()
     form = WorkingGroupForm(request.POST or None, instance=group)
     if request.method == "POST":
         if form.is_valid():

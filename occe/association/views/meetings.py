@@ -8,7 +8,8 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from occe.accounts.access import require, staff_or_board
+from occe.accounts import rules
+from occe.accounts.access import get_for_user, get_rw_for_user, secretariat_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
 
 from .. import indicators
@@ -20,7 +21,11 @@ PAGE_SIZE = 50
 
 
 def get_meeting(request, pk) -> Meeting:
-    return get_object_or_404(Meeting.objects.visible_to(request.user), pk=pk)
+    return get_for_user(Meeting.objects, request.user, pk=pk)
+
+
+def get_rw_meeting(request, pk) -> Meeting:
+    return get_rw_for_user(Meeting.objects, request.user, pk=pk)
 
 
 @staff_or_board
@@ -49,15 +54,14 @@ def meeting_list(request):
         "kinds": Meeting.Kind.choices,
         "level": level,
         "kind": kind,
-        "can_edit": request.user.is_secretariat,
+        "can_edit": rules.is_secretariat(request.user),
     }
     return render(request, "association/meeting_list.html", context)
 
 
-@staff_or_board
+@secretariat_only
 def meeting_edit(request, pk=None):
-    require(request.user.is_secretariat)
-    meeting = get_meeting(request, pk) if pk else Meeting()
+    meeting = get_rw_meeting(request, pk) if pk else Meeting()
     form = MeetingForm(request.POST or None, instance=meeting)
     if request.method == "POST":
         if form.is_valid():
@@ -82,16 +86,15 @@ def meeting_detail(request, pk):
         "decisions": meeting.decisions.all(),
         "documents": meeting.documents.select_related("uploaded_by"),
         "document_form": MeetingDocumentForm(),
-        "can_edit": request.user.is_secretariat,
+        "can_edit": meeting.can_be_edited_by(request.user),
     }
     return render(request, "association/meeting_detail.html", context)
 
 
 @require_POST
-@staff_or_board
+@secretariat_only
 def meeting_convoke(request, pk):
-    meeting = get_meeting(request, pk)
-    require(request.user.is_secretariat)
+    meeting = get_rw_meeting(request, pk)
     send_convocations.delay_on_commit(meeting.pk)
     messages.success(
         request,
@@ -102,10 +105,9 @@ def meeting_convoke(request, pk):
 
 
 @require_POST
-@staff_or_board
+@secretariat_only
 def meeting_document_upload(request, pk):
-    meeting = get_meeting(request, pk)
-    require(request.user.is_secretariat)
+    meeting = get_rw_meeting(request, pk)
     form = MeetingDocumentForm(request.POST, request.FILES)
     if form.is_valid():
         document = form.save(commit=False)

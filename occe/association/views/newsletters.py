@@ -7,10 +7,10 @@ from django.core.files.base import ContentFile
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from occe.accounts.access import require, staff_or_board
+from occe.accounts.access import get_for_user, get_rw_for_user, secretariat_only, staff_or_board
 from occe.core.mailings import Recipient, send_test_message
 from occe.core.models import SchoolYear
 
@@ -24,7 +24,14 @@ RECIPIENTS_PAGE_SIZE = 100
 
 
 def get_newsletter(request, pk) -> Newsletter:
-    return get_object_or_404(Newsletter.objects.visible_to(request.user), pk=pk)
+    """Read: outside the user's scope (a draft, for whoever is not staff or board), a 404."""
+    return get_for_user(Newsletter.objects, request.user, pk=pk)
+
+
+def get_rw_newsletter(request, pk) -> Newsletter:
+    """Read-write: a 404 outside the user's scope, a 403 unless it may still be changed (the
+    secretariat's drafts)."""
+    return get_rw_for_user(Newsletter.objects, request.user, pk=pk)
 
 
 def newsletter_list(request):
@@ -46,14 +53,9 @@ def newsletter_detail(request, pk):
     )
 
 
-@staff_or_board
+@secretariat_only
 def newsletter_edit(request, pk=None):
-    require(request.user.is_secretariat)
-    if pk:
-        newsletter = get_newsletter(request, pk)
-        require(newsletter.can_be_edited_by(request.user))
-    else:
-        newsletter = Newsletter(created_by=request.user)
+    newsletter = get_rw_newsletter(request, pk) if pk else Newsletter(created_by=request.user)
     form = NewsletterForm(request.POST or None, request.FILES or None, instance=newsletter)
     preview = to_html(newsletter.body)
     if request.method == "POST" and "apercu" in request.POST:
@@ -89,10 +91,9 @@ def add_image(newsletter: Newsletter, image, alt: str, user) -> NewsletterImage:
 
 
 @require_POST
-@staff_or_board
+@secretariat_only
 def newsletter_test(request, pk):
     newsletter = get_newsletter(request, pk)
-    require(request.user.is_secretariat)
     send_test_message.delay_on_commit(
         Newsletter.label(), newsletter.pk, request.user.email, str(request.user)
     )
@@ -101,10 +102,9 @@ def newsletter_test(request, pk):
     return redirect(f"association:newsletter_{back}", pk=newsletter.pk)
 
 
-@staff_or_board
+@secretariat_only
 def newsletter_send(request, pk):
-    newsletter = get_newsletter(request, pk)
-    require(newsletter.can_be_edited_by(request.user))
+    newsletter = get_rw_newsletter(request, pk)
     # Opened with the widest audience counted; each change of filter counts again (HTMX).
     form = AudienceForm(request.POST or {"audience": next(iter(AUDIENCES))})
     year = SchoolYear.objects.current()
@@ -154,10 +154,9 @@ def newsletter_progress(request, pk):
 
 
 @require_POST
-@staff_or_board
+@secretariat_only
 def newsletter_retry(request, pk):
     newsletter = get_newsletter(request, pk)
-    require(request.user.is_secretariat)
     count = newsletter.retry_failures()
     if count:
         messages.success(request, f"Nouvel essai pour {count} destinataires en échec.")

@@ -4,13 +4,22 @@ staff (the animators work with the partners of the actions)."""
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q, Sum
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
-from occe.accounts.access import require, staff_or_board
+from occe.accounts import rules
+from occe.accounts.access import get_for_user, get_rw_for_user, staff_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
 
 from ..forms import ContributionFormSet, PartnerForm
 from ..models import Partner
+
+
+def get_partner(request, pk) -> Partner:
+    return get_for_user(Partner.objects, request.user, pk=pk)
+
+
+def get_rw_partner(request, pk) -> Partner:
+    return get_rw_for_user(Partner.objects, request.user, pk=pk)
 
 
 @staff_or_board
@@ -30,29 +39,26 @@ def partner_list(request):
         "groups": [group for group in groups.values() if group[1]],
         "year_total": sum((p.year_total or 0) for p in partners),
         "show_all": request.GET.get("tous") == "1",
-        "can_edit": request.user.is_staff_member,
+        "can_edit": rules.is_staff_member(request.user),
     }
     return render(request, "association/partner_list.html", context)
 
 
 @staff_or_board
 def partner_detail(request, pk):
-    partner = get_object_or_404(Partner.objects.visible_to(request.user), pk=pk)
+    partner = get_partner(request, pk)
     contributions = partner.contributions.select_related("school_year")
     context = {
         "partner": partner,
         "contributions": contributions,
-        "can_edit": request.user.is_staff_member,
+        "can_edit": partner.can_be_edited_by(request.user),
     }
     return render(request, "association/partner_detail.html", context)
 
 
-@staff_or_board
+@staff_only
 def partner_edit(request, pk=None):
-    require(request.user.is_staff_member)
-    partner = (
-        get_object_or_404(Partner.objects.visible_to(request.user), pk=pk) if pk else Partner()
-    )
+    partner = get_rw_partner(request, pk) if pk else Partner()
     form = PartnerForm(request.POST or None, instance=partner)
     formset = ContributionFormSet(request.POST or None, instance=partner, prefix="contributions")
     if request.method == "POST":

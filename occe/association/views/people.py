@@ -2,13 +2,22 @@
 
 from django.contrib import messages
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 
-from occe.accounts.access import require, staff_or_board
+from occe.accounts import rules
+from occe.accounts.access import get_for_user, get_rw_for_user, secretariat_only, staff_or_board
 from occe.core.models import SchoolYear, year_from_request
 
 from ..forms import MandateFormSet, PersonForm, PositionFormSet, RepresentationFormSet
 from ..models import BoardMandate, Person, Representation, StaffPosition, reference_date
+
+
+def get_person(request, pk) -> Person:
+    return get_for_user(Person.objects, request.user, pk=pk)
+
+
+def get_rw_person(request, pk) -> Person:
+    return get_rw_for_user(Person.objects, request.user, pk=pk)
 
 
 @staff_or_board
@@ -38,15 +47,14 @@ def people(request):
         "representations": representations,
         # Former members and people without a role on that day, to reach their page.
         "others": Person.objects.exclude(pk__in=current),
-        "can_edit": request.user.is_secretariat,
+        "can_edit": rules.is_secretariat(request.user),
     }
     return render(request, "association/people.html", context)
 
 
-@staff_or_board
+@secretariat_only
 def person_edit(request, pk=None):
-    require(request.user.is_secretariat)
-    person = get_object_or_404(Person.objects.visible_to(request.user), pk=pk) if pk else Person()
+    person = get_rw_person(request, pk) if pk else Person()
     data = request.POST or None
     form = PersonForm(data, instance=person)
     formsets = {
