@@ -57,6 +57,7 @@ from .spreadsheets import (
     read_table,
     write_xlsx,
 )
+from .validators import clean_siren
 
 CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 ACTIONS = [CREATE, UPDATE, UNCHANGED, ERROR]
@@ -124,6 +125,9 @@ class Column:
         field: str | None = None,
         validators: Sequence[Callable] = (),
         transform: Callable[[str], str] | None = None,
+        optional_header: bool = False,
+        required_message: str = "La valeur est obligatoire.",
+        invalid_message: str | None = None,
     ):
         self.key = key
         self.header = header
@@ -133,6 +137,12 @@ class Column:
         self.field = field
         self.validators = validators
         self.transform = transform
+        # A column the file may leave out altogether (its cells then read as empty).
+        self.optional_header = optional_header
+        self.required_message = required_message
+        # The message of an unreadable cell, with {value}; None: the column's own.
+        if invalid_message is not None:
+            self.invalid_message = invalid_message
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.header}>"
@@ -141,7 +151,7 @@ class Column:
         """The cell's value for the model, or CellInvalid with a French message."""
         if is_blank(value):
             if self.required:
-                raise CellInvalid("La valeur est obligatoire.")
+                raise CellInvalid(self.required_message)
             return self.empty_value
         return self.parse(value)
 
@@ -251,6 +261,7 @@ class DateColumn(Column):
 
     empty_value = None
     FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d/%m/%y", "%d-%m-%Y", "%d.%m.%Y")
+    invalid_message = "« {value} » n'est pas une date lisible (attendu JJ/MM/AAAA)."
 
     def parse(self, value):
         if isinstance(value, datetime.datetime):
@@ -263,7 +274,7 @@ class DateColumn(Column):
                 return datetime.datetime.strptime(text, pattern).date()
             except ValueError:
                 continue
-        raise CellInvalid(f"« {text} » n'est pas une date lisible (attendu JJ/MM/AAAA).")
+        raise CellInvalid(self.invalid_message.format(value=text))
 
 
 class ChoiceColumn(Column):
@@ -296,13 +307,26 @@ class ChoiceColumn(Column):
 class EmailColumn(Column):
     """An e-mail address, lower-cased."""
 
+    invalid_message = "« {value} » n'est pas une adresse électronique valide."
+
     def parse(self, value):
         text = super().parse(value).lower()
         try:
             validate_email(text)
         except ValidationError:
-            raise CellInvalid(f"« {text} » n'est pas une adresse électronique valide.") from None
+            raise CellInvalid(self.invalid_message.format(value=text)) from None
         return text
+
+
+class SirenColumn(Column):
+    """A company's SIREN: nine digits (spaces allowed) whose check key is right."""
+
+    def parse(self, value):
+        text = "".join(cell_text(value).split())
+        try:
+            return clean_siren(text)
+        except ValidationError as exc:
+            raise CellInvalid(exc.messages[0]) from None
 
 
 # Rows and plans ---------------------------------------------------------------------------------
@@ -472,28 +496,31 @@ class Importer:
                 data,
                 filename if self.accepts_csv else "fichier.xlsx",
                 self.headers,
-                # Every header must be there: a missing column would read as empty cells.
-                required=self.headers,
+                # Every header must be there (a missing column would read as empty cells),
+                # but those of the columns a file may leave out.
+                required=[c.header for c in self.columns if not c.optional_header],
                 max_rows=self.max_rows,
                 aliases={c.header: c.aliases for c in self.columns if c.aliases},
             )
         except SpreadsheetError as exc:
             plan.file_errors.append(str(exc))
             return plan
-        columns = [(column, column.header, column.key) for column in self.columns]
-        for line, record in sheet.rows:
-            row = Row(line=line, values={}, importer=self)
-            values = row.values
-            for column, header, key in columns:
-                try:
-                    values[key] = column.clean(record[header])
-                except CellInvalid as exc:
-                    values[key] = column.empty_value
-                    row.errors.append(CellError(header, str(exc)))
-            self.clean_row(row, record)
-            plan.rows.append(row)
+        plan.rows = [self.clean_record(line, record) for line, record in sheet.rows]
         self._check_duplicates(plan.rows)
         return plan
+
+    def clean_record(self, line: int, record: dict) -> Row:
+        """One line's cells ({header: raw value}) cleaned by their columns, then `clean_row`."""
+        row = Row(line=line, values={}, importer=self)
+        values = row.values
+        for column in self.columns:
+            try:
+                values[column.key] = column.clean(record.get(column.header))
+            except CellInvalid as exc:
+                values[column.key] = column.empty_value
+                row.errors.append(CellError(column.header, str(exc)))
+        self.clean_row(row, record)
+        return row
 
     def _check_duplicates(self, rows: list[Row]) -> None:
         lines = defaultdict(list)

@@ -23,6 +23,7 @@ from occe.core.imports import (
     Importer,
     ImportRefused,
     IntegerColumn,
+    SirenColumn,
     TextColumn,
 )
 from occe.core.spreadsheets import MAX_ROWS, SpreadsheetError, read_xlsx
@@ -178,6 +179,36 @@ def test_missing_headers_are_named():
     assert result.file_errors == [
         "Colonnes manquantes : Écoles, Budget, Depuis le, Niveau, Courriel."
     ]
+
+
+class CompanyReader(Importer):
+    columns = [
+        TextColumn("name", "Raison sociale", required=True, required_message="Nom manquant."),
+        SirenColumn("siren", "SIREN", optional_header=True),
+        DateColumn("since", "Depuis", invalid_message="date « {value} » illisible"),
+    ]
+
+
+def test_siren_column_optional_header_and_own_messages():
+    data = workbook(
+        [["Garage", "552 081 317", "01/02/2025"], ["", "123 456 789", "hier"]],
+        headers=["Raison sociale", "SIREN", "Depuis"],
+    )
+    result = CompanyReader().read(data)
+    assert result.rows[0].values["siren"] == "552081317"
+    assert result.messages() == [
+        "Ligne 3, colonne Raison sociale : Nom manquant.",
+        "Ligne 3, colonne SIREN : Le SIREN 123456789 n'existe pas : sa clé de contrôle est "
+        "fausse (vérifiez les chiffres sur l'avis de situation ou l'extrait Kbis).",
+        "Ligne 3, colonne Depuis : date « hier » illisible",
+    ]
+    # The SIREN column may be left out; the others may not.
+    without = CompanyReader().read(
+        workbook([["Garage", "01/02/2025"]], ["Raison sociale", "Depuis"])
+    )
+    assert not without.has_errors and without.rows[0].values["siren"] == ""
+    missing = CompanyReader().read(workbook([["552081317"]], ["SIREN"]))
+    assert missing.file_errors == ["Colonnes manquantes : Raison sociale, Depuis."]
 
 
 def test_plan_apply_and_reimport():

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from finances import services
-from finances.imports import gift_from_record, read_any_table
+from finances.imports import gift_from_record, read_any_table, read_request_file
 from finances.models import DonationRequest
 from occe.core.spreadsheets import SpreadsheetError
 from tests.finances.factories import DonationRequestFactory
@@ -68,6 +68,52 @@ def test_non_finite_or_huge_amounts_are_refused_on_the_line(value):
     fields, errors = gift_from_record({"last_name": "Roux", "amount": value, "date": "01/02/2025"})
     assert fields["amount"] is None
     assert any("montant" in e for e in errors), errors
+
+
+def test_each_faulty_gift_line_has_one_french_message():
+    day = datetime.date(2025, 2, 1)
+    data = build_xlsx(
+        ["nom", "ADRESSE", "Code Postal", "Commune", "Courriel", "Montant", "Date du don", "SIREN"],
+        [
+            ["Roux", "1 rue A", 92000, "Nanterre", "x@", "1,234", "hier", "123"],
+            ["", "2 rue B", "92100", "Boulogne", "", 0, day, ""],
+            ["Blanc", "3 rue C", "92100", "Boulogne", "", "12,50", day, ""],
+        ],
+    )
+    gifts, errors = read_request_file(data)
+    assert errors == [
+        "Ligne 2 : courriel invalide « x@ » ; montant ambigu « 1,234 » : écrivez les centimes "
+        "après une seule virgule (120,50) et séparez les milliers par des espaces (1 234,56), "
+        "ou ne les séparez pas (1234,56) ; date illisible « hier » (attendu JJ/MM/AAAA).",
+        "Ligne 3 : le nom (ou la raison sociale) est vide ; le montant « 0 » doit être "
+        "supérieur à zéro.",
+    ]
+    assert gifts[2]["amount"] == Decimal("12.50") and gifts[2]["country"] == "France"
+    assert gifts[2]["postal_code"] == "92100" and gifts[2]["payment_method"] == ""
+
+
+def test_a_gift_file_needs_the_name_address_amount_and_date_columns():
+    with pytest.raises(SpreadsheetError, match="Colonnes manquantes : Adresse, Commune, Date du"):
+        read_request_file(build_xlsx(["Nom", "Code postal", "Montant"], [["Roux", "1", "2"]]))
+
+
+@pytest.mark.parametrize(
+    "method, value",
+    [("Espèces", "especes"), ("CB", "virement"), ("chèque", "cheque"), ("Prélèvement", "virement")],
+)
+def test_payment_methods_read_by_their_usual_names(method, value):
+    fields, errors = gift_from_record(
+        {"last_name": "Roux", "amount": "10", "date": "01/02/2025", "payment_method": method}
+    )
+    assert not errors and fields["payment_method"] == value
+
+
+def test_a_private_donors_siren_is_not_checked_a_companys_is():
+    private = {"last_name": "Roux", "siren": "12 3", "amount": "10", "date": "01/02/2025"}
+    fields, errors = gift_from_record(private)
+    assert not errors and fields["siren"] == "123"
+    fields, errors = gift_from_record({**private, "last_name": "", "company_name": "Garage"})
+    assert errors == ["le SIREN compte 9 chiffres"]
 
 
 def test_a_trousse_export_becomes_one_request_only(world, association, secretary):
