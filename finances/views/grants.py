@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from occe.accounts.access import require, role_required, secretariat_only, staff_or_board
+from occe.core.import_views import ImportViews
 from occe.core.models import SchoolYear, year_from_request
 from occe.core.pdf import render_pdf
 from occe.core.spreadsheets import write_xlsx, xlsx_response
@@ -34,11 +35,13 @@ from ..forms_grants import (
     InsuranceClaimForm,
     MunicipalSubsidyForm,
     OpinionForm,
+    PaybackImportForm,
     PaymentCancelForm,
     ReportForm,
     SubmitForm,
     TroussePaybackForm,
 )
+from ..imports_grants import TroussePaybackImporter
 from ..models import (
     Crfs,
     GrantApplication,
@@ -905,89 +908,24 @@ def grant_figures_export(request):
 
 # --- Import of the Trousse à projets export -------------------------------------------------
 
-SHOWN_ROWS = 200
 
+class PaybackImport(ImportViews):
+    importer_class = TroussePaybackImporter
+    form_class = PaybackImportForm
+    title = "Importer les reversements de la Trousse à projets"
+    templates = "finances/grants/payback_import"
+    url_name = "finances:payback_import"
+    list_url = "finances:payback_list"
+    by_year = False  # a project is known by its reference, whatever the year
+    has_template = False  # the platform's own export
 
-def payback_batches():
-    from occe.core.models import ImportBatch
-
-    from ..imports_grants import TroussePaybackImporter
-
-    return ImportBatch.objects.of_kind(TroussePaybackImporter.kind).select_related(
-        "created_by", "job"
-    )
-
-
-@secretariat_only
-def payback_import(request):
-    from occe.core.imports import receive_upload
-
-    from ..forms_grants import PaybackImportForm
-    from ..imports_grants import TroussePaybackImporter
-
-    form = PaybackImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        batch, plan = receive_upload(
-            TroussePaybackImporter(), form.cleaned_data["file"], request.user
+    def success_message(self, batch, result):
+        return (
+            f"Import appliqué : {result['created']} reversement(s) créé(s), "
+            f"{result['updated']} mis à jour, {result['unchanged']} inchangé(s)."
         )
-        if not plan.file_errors:
-            return redirect("finances:payback_import_preview", batch_pk=batch.pk)
-        for error in plan.file_errors:
-            form.add_error("file", error)
-    return render(
-        request,
-        "finances/grants/payback_import.html",
-        {
-            "form": form,
-            "batches": payback_batches()[:10],
-            "headers": TroussePaybackImporter().headers,
-        },
-    )
 
 
-@secretariat_only
-def payback_import_preview(request, batch_pk):
-    from occe.core.imports import ACTIONS, ERROR, ImportRefused, confirm_batch, plan_batch
-    from occe.core.models import ImportBatch, Job
-
-    batch = get_object_or_404(payback_batches(), pk=batch_pk)
-    if request.method == "POST":
-        with transaction.atomic():
-            locked = get_object_or_404(ImportBatch.objects.select_for_update(), pk=batch.pk)
-            try:
-                job = confirm_batch(locked, request.user)
-            except ImportRefused as exc:
-                messages.error(request, str(exc))
-                return redirect("finances:payback_import_preview", batch_pk=batch.pk)
-        job.refresh_from_db()
-        if job.status == Job.Status.FAILED:
-            messages.error(request, job.error)
-        elif job.status == Job.Status.DONE:
-            result = job.result
-            messages.success(
-                request,
-                f"Import appliqué : {result['created']} reversement(s) créé(s), "
-                f"{result['updated']} mis à jour, {result['unchanged']} inchangé(s).",
-            )
-            return redirect("finances:payback_list")
-        return redirect("finances:payback_import_preview", batch_pk=batch.pk)
-    plan = plan_batch(batch)
-    order = {action: index for index, action in enumerate(ACTIONS)}
-    rows = sorted(plan.rows, key=lambda row: (row.action != ERROR, order[row.action], row.line))
-    applying = batch.job if batch.job_id and not batch.job.is_finished else None
-    return render(
-        request,
-        "finances/grants/payback_import_preview.html",
-        {
-            "batch": batch,
-            "plan": plan,
-            "counts": plan.counts,
-            "rows": rows[:SHOWN_ROWS],
-            "hidden_rows": max(0, len(rows) - SHOWN_ROWS),
-            "shown_rows": SHOWN_ROWS,
-            "job": batch.job,
-            "can_confirm": batch.status == ImportBatch.Status.PREVIEW
-            and not plan.has_errors
-            and applying is None,
-        },
-    )
+payback_flow = PaybackImport()
+payback_import = secretariat_only(payback_flow.upload)
+payback_import_preview = secretariat_only(payback_flow.preview)

@@ -18,7 +18,9 @@ An app declares its import in a few lines and wraps the views with its permissio
 
 The form gives the file (`file`, checked by `clean_upload`) and the school year
 (`school_year`); `importer(form)` builds the importer from the rest of it. Once applied, the
-user lands on the list of the imported year.
+user lands on the list of the imported year. An import of no school year (the Trousse à
+projets' export) sets `by_year = False`, and `has_template = False` when the file is another
+system's export rather than a template to fill in.
 """
 
 from django.contrib import messages
@@ -44,6 +46,8 @@ class ImportViews:
     url_name = ""
     list_url = ""
     shown_rows = SHOWN_ROWS
+    by_year = True  # the form chooses a school year, kept with each uploaded file
+    has_template = True  # a blank file to fill in, at `<url_name>_template`
 
     @property
     def preview_url(self) -> str:
@@ -51,11 +55,21 @@ class ImportViews:
 
     def importer(self, form):
         """The importer for the form's choices (by default, its school year)."""
+        if not self.by_year:
+            return self.importer_class()
         return self.importer_class(school_year=form.cleaned_data["school_year"])
 
     def columns(self) -> list[str]:
         """The columns the upload page lists."""
         return self.importer_class(school_year=None).headers
+
+    def preview_title(self, batch: ImportBatch) -> str:
+        return f"Aperçu de l'import {batch.school_year}" if self.by_year else self.title
+
+    def done_url(self, batch: ImportBatch) -> str:
+        """Where the user lands once the batch is applied: the list, of the imported year."""
+        url = reverse(self.list_url)
+        return f"{url}?annee={batch.school_year.label}" if self.by_year else url
 
     def success_message(self, batch: ImportBatch, result: dict) -> str:
         """What the user reads once the batch is applied (`result`: the job's counts)."""
@@ -65,7 +79,7 @@ class ImportViews:
         return {
             "upload": self.url_name,
             "preview": self.preview_url,
-            "template": f"{self.url_name}_template",
+            "template": f"{self.url_name}_template" if self.has_template else "",
             "list": self.list_url,
         }
 
@@ -81,7 +95,7 @@ class ImportViews:
                 self.importer(form),
                 form.cleaned_data["file"],
                 request.user,
-                school_year=form.cleaned_data["school_year"],
+                school_year=form.cleaned_data["school_year"] if self.by_year else None,
             )
             if not plan.file_errors:
                 return redirect(self.preview_url, batch_pk=batch.pk)
@@ -93,6 +107,7 @@ class ImportViews:
             "columns": self.columns(),
             "title": self.title,
             "urls": self.urls(),
+            "by_year": self.by_year,
         }
         return render(request, f"{self.templates}.html", context)
 
@@ -113,6 +128,7 @@ class ImportViews:
             "shown_rows": self.shown_rows,
             "job": batch.job,
             "urls": self.urls(),
+            "title": self.preview_title(batch),
             "can_confirm": batch.status == ImportBatch.Status.PREVIEW
             and not plan.has_errors
             and applying is None,
@@ -134,5 +150,5 @@ class ImportViews:
             messages.error(request, job.error)
         elif job.status == Job.Status.DONE:
             messages.success(request, self.success_message(batch, job.result))
-            return redirect(reverse(self.list_url) + f"?annee={batch.school_year.label}")
+            return redirect(self.done_url(batch))
         return redirect(self.preview_url, batch_pk=batch.pk)

@@ -186,9 +186,13 @@ def test_the_trousse_export_is_previewed_then_imported_once(
         file.name = "export-trousse.xlsx"
         return client.post(reverse("finances:payback_import"), {"file": file})
 
+    page = page_text(client.get(reverse("finances:payback_import")))
+    assert "Importer les reversements de la Trousse à projets" in page
+    assert "Télécharger le modèle" not in page  # the platform's own export
     response = upload(data.getvalue())
     preview = client.get(response["Location"])
     text = page_text(preview)
+    assert "reversements à créer" in text and "Classe de mer" in text
     assert "Aucune coopérative n&#x27;a le numéro ou l&#x27;UAI « 999999 »" in text
     assert "Le montant reversé dépasse le montant collecté." in text
     assert "Confirmer l" not in text
@@ -200,6 +204,7 @@ def test_the_trousse_export_is_previewed_then_imported_once(
     response = upload(data.getvalue())
     with django_capture_on_commit_callbacks(execute=True):
         client.post(response["Location"])
+    assert "Cet import a été appliqué" in page_text(client.get(response["Location"]))
     paybacks = {p.reference: p for p in TroussePayback.objects.all()}
     assert paybacks["TAP-1"].paid_back == Decimal("1440.00")
     assert paybacks["TAP-2"].cooperative == coop and paybacks["TAP-2"].fees == Decimal("32")
