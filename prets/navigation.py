@@ -9,16 +9,12 @@ from .models import Order, Reservation
 GROUP = "Prêts et ventes"
 
 
-def sees_loans(user) -> bool:
-    return rules.sees_everything(user) or rules.is_mandataire(user)
-
-
 MENU = [
     MenuItem("Catalogue des prêts", "prets:catalogue", rules.is_authenticated, GROUP, order=10),
-    MenuItem("Réservations", "prets:reservation_list", sees_loans, GROUP, order=20),
+    MenuItem("Réservations", "prets:reservation_list", rules.sees_loans, GROUP, order=20),
     MenuItem("Remises et retours du jour", "prets:today", rules.sees_everything, GROUP, order=30),
     MenuItem("Prêts en retard", "prets:overdue", rules.sees_everything, GROUP, order=40),
-    MenuItem("Commandes", "prets:order_list", sees_loans, GROUP, order=50),
+    MenuItem("Commandes", "prets:order_list", rules.sees_loans, GROUP, order=50),
     MenuItem("Produits en vente", "prets:product_list", rules.sees_everything, GROUP, order=60),
     MenuItem("Chiffres des prêts et ventes", "prets:figures", rules.sees_everything, GROUP, 70),
 ]

@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from cooperatives.models import Circonscription, Cooperative
-from occe.accounts.access import require, role_required, staff_or_board
+from occe.accounts import rules
+from occe.accounts.access import require, role_required, secretariat_only, staff_or_board
 from occe.core.history import history_events, newest_first
 from occe.core.jobs import launch
 from occe.core.models import Association, Job, SchoolYear
@@ -28,7 +29,7 @@ from ..tasks.crfs import RemindCrfs, coops_to_remind
 
 PAGE_SIZE = 50
 
-sees_crfs = role_required(lambda user: user.sees_everything or user.is_mandataire)
+sees_crfs = role_required(rules.sees_grants)
 
 
 def crfs_year(request) -> SchoolYear:
@@ -235,19 +236,17 @@ def crfs_submit(request, pk):
     return _perform(request, crfs, services.submit, "Compte rendu transmis à l'association.")
 
 
-@sees_crfs
+@secretariat_only
 @require_POST
 def crfs_accept(request, pk):
     crfs = get_crfs(request, pk)
-    require(request.user.is_secretariat)
     return _perform(request, crfs, services.accept, "Compte rendu accepté.")
 
 
-@sees_crfs
+@secretariat_only
 @require_POST
 def crfs_send_back(request, pk):
     crfs = get_crfs(request, pk)
-    require(request.user.is_secretariat)
     form = SendBackForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Dites ce qu'il faut corriger.")

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from occe.accounts import rules
 from occe.accounts.access import require, role_required, secretariat_only, staff_or_board
 from occe.core.import_views import ImportViews
 from occe.core.models import SchoolYear, year_from_request
@@ -66,8 +67,10 @@ from ..services.errors import WorkflowError
 PAGE_SIZE = 50
 Status = GrantApplication.Status
 
-sees_grants = role_required(lambda user: user.sees_everything or user.is_mandataire)
-manages_sessions = role_required(lambda user: user.is_secretariat or user.is_board_member)
+sees_grants = role_required(rules.sees_grants)
+manages_sessions = role_required(rules.manages_grant_sessions)
+board_only = role_required(rules.is_board_member)
+mandataire_only = role_required(rules.is_mandataire)
 
 
 def get_application(request, pk) -> GrantApplication:
@@ -75,6 +78,13 @@ def get_application(request, pk) -> GrantApplication:
         "cooperative", "session", "requested_by", "decided_by"
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def get_editable_application(request, pk) -> GrantApplication:
+    """The application its requester may still change: a 404 outside the user's scope, a 403
+    once it is filed (or for a reader)."""
+    application = get_editable_application(request, pk)
+    return application
 
 
 def perform(request, target, action, success: str, *args, **kwargs):
@@ -143,9 +153,8 @@ def _editor_page(request, editor, application=None):
     )
 
 
-@sees_grants
+@mandataire_only
 def application_create(request):
-    require(request.user.is_mandataire)
     editor = ApplicationEditor(request.POST or None, user=request.user)
     if request.method == "POST" and editor.is_valid():
         with transaction.atomic():
@@ -163,8 +172,7 @@ def application_create(request):
 
 @sees_grants
 def application_edit(request, pk):
-    application = get_application(request, pk)
-    require(application.is_editable_by(request.user))
+    application = get_editable_application(request, pk)
     editor = ApplicationEditor(request.POST or None, user=request.user, instance=application)
     if request.method == "POST" and editor.is_valid():
         with transaction.atomic():
@@ -221,8 +229,7 @@ def application_detail(request, pk):
 @sees_grants
 @require_POST
 def application_submit(request, pk):
-    application = get_application(request, pk)
-    require(application.is_editable_by(request.user))
+    application = get_editable_application(request, pk)
     form = SubmitForm(request.POST)
     form.is_valid()
     return perform(
@@ -239,8 +246,7 @@ def application_submit(request, pk):
 @sees_grants
 @require_POST
 def document_add(request, pk):
-    application = get_application(request, pk)
-    require(application.is_editable_by(request.user))
+    application = get_editable_application(request, pk)
     form = GrantDocumentForm(request.POST, request.FILES)
     if application.documents.count() >= MAX_DOCUMENTS:
         messages.error(request, f"Au plus {MAX_DOCUMENTS} pièces jointes par demande.")
@@ -286,11 +292,10 @@ def application_letter(request, pk):
     return response
 
 
-@sees_grants
+@board_only
 @require_POST
 def application_opinion(request, pk):
     application = get_application(request, pk)
-    require(request.user.is_board_member)
     # The commission's page holds one form per application: their fields are prefixed.
     form = OpinionForm(request.POST, prefix=f"avis-{application.pk}")
     if not form.is_valid():
@@ -312,11 +317,10 @@ def application_opinion(request, pk):
     return redirect(application.session)
 
 
-@sees_grants
+@board_only
 @require_POST
 def application_decide(request, pk):
     application = get_application(request, pk)
-    require(request.user.is_board_member)
     form = DecisionForm(request.POST, prefix=f"decision-{application.pk}")
     if not form.is_valid():
         messages.error(request, "Décision incomplète : choisissez « accordée » ou « refusée ».")
@@ -340,11 +344,10 @@ def application_decide(request, pk):
     return redirect(application.session)
 
 
-@sees_grants
+@secretariat_only
 @require_POST
 def application_pay(request, pk):
     application = get_application(request, pk)
-    require(request.user.is_secretariat)
     form = GrantPaymentForm(request.POST)
     if not form.is_valid():
         errors = [e for field in form.errors.values() for e in field]
@@ -383,7 +386,7 @@ def payment_history(application) -> list[dict]:
     return newest_first(events)
 
 
-@sees_grants
+@secretariat_only
 def payment_cancel(request, pk):
     """Cancel a payment recorded by mistake, or correct it (cancel it and record the right one):
     the secretariat only; the payment stays, marked cancelled."""
@@ -393,7 +396,6 @@ def payment_cancel(request, pk):
         ),
         pk=pk,
     )
-    require(request.user.is_secretariat)
     application = payment.application
     if payment.is_cancelled:
         messages.error(request, "Ce versement est déjà annulé.")
@@ -776,11 +778,10 @@ def claim_detail(request, pk):
     )
 
 
-@sees_grants
+@secretariat_only
 @require_POST
 def claim_document_add(request, pk):
     claim = get_claim(request, pk)
-    require(request.user.is_secretariat)
     form = ClaimDocumentForm(request.POST, request.FILES)
     if not form.is_valid():
         errors = [e for field in form.errors.values() for e in field]

@@ -55,6 +55,17 @@ def requests_receipts(user) -> bool:
     return is_secretariat(user) or is_mandataire(user)
 
 
+def sees_grants(user) -> bool:
+    """Staff, board and mandataires (their own coops' applications) reach the grants and CRFS
+    pages."""
+    return sees_everything(user) or is_mandataire(user)
+
+
+def manages_grant_sessions(user) -> bool:
+    """Who opens and advances the grants commission's sessions: the secretariat and the board."""
+    return is_secretariat(user) or is_board_member(user)
+
+
 def sees_loans(user) -> bool:
     """Staff, board and mandataires (their own coops' ones) reach reservations and orders."""
     return sees_everything(user) or is_mandataire(user)

@@ -23,7 +23,6 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 COOP_READ = expect(200, enseignant=403, autre_mandataire=404)
 CRFS_EDITORS = expect(secretariat=200, mandataire=200, autre_mandataire=404)
-CRFS_DECIDERS = expect(secretariat=200, autre_mandataire=404)
 BOARD = expect(administrateur=200, autre_mandataire=404)
 
 
@@ -92,10 +91,10 @@ ROUTES = [
         "post",
         {"engagement": "=on"},
     ),
-    Route("finances:crfs_accept", as_post(CRFS_DECIDERS), SUBMITTED, "post"),
+    Route("finances:crfs_accept", as_post(SECRETARIAT), SUBMITTED, "post"),
     Route(
         "finances:crfs_send_back",
-        as_post(CRFS_DECIDERS),
+        as_post(SECRETARIAT),
         SUBMITTED,
         "post",
         {"reason": "=Le relevé manque"},

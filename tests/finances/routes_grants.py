@@ -23,8 +23,8 @@ from .factories_grants import (
 # Reading one coop's application: staff, board and its own mandataire.
 READERS = expect(200, enseignant=403, autre_mandataire=404)
 OWNER = expect(mandataire=200, autre_mandataire=404)
-BOARD = expect(administrateur=200, autre_mandataire=404)
-PAYER = expect(secretariat=200, autre_mandataire=404)
+# Deciding and paying: a role's decorator answers before any lookup, a 403 for every other.
+BOARD_ONLY = expect(administrateur=200)
 COOPS = expect(200, enseignant=403)
 SESSION_MANAGERS = expect(secretariat=200, administrateur=200)
 
@@ -74,11 +74,11 @@ ROUTES = [
     Route("finances:grant_document_add", as_post(OWNER), DRAFT, "post"),
     Route("finances:grant_document", READERS, {"pk": "grants.document.pk"}),
     Route("finances:grant_letter", READERS, GRANTED),
-    Route("finances:grant_opinion", as_post(BOARD), REVIEW, "post"),
-    Route("finances:grant_decide", as_post(BOARD), REVIEW, "post"),
-    Route("finances:grant_pay", as_post(PAYER), GRANTED, "post"),
+    Route("finances:grant_opinion", as_post(BOARD_ONLY), REVIEW, "post"),
+    Route("finances:grant_decide", as_post(BOARD_ONLY), REVIEW, "post"),
+    Route("finances:grant_pay", as_post(SECRETARIAT), GRANTED, "post"),
     # Cancelling or correcting a payment: the secretariat; the grant's readers get a 403.
-    Route("finances:grant_payment_cancel", PAYER, {"pk": "grants.payment.pk"}),
+    Route("finances:grant_payment_cancel", SECRETARIAT, {"pk": "grants.payment.pk"}),
     Route("finances:grant_report", OWNER, GRANTED),
     Route("finances:grant_session_list", STAFF_AND_BOARD),
     Route("finances:grant_session_create", SESSION_MANAGERS),
@@ -98,7 +98,7 @@ ROUTES = [
     Route("finances:claim_create", SECRETARIAT),
     Route("finances:claim_edit", SECRETARIAT, {"pk": "grants.claim.pk"}),
     Route("finances:claim_detail", READERS, {"pk": "grants.claim.pk"}),
-    Route("finances:claim_document_add", as_post(PAYER), {"pk": "grants.claim.pk"}, "post"),
+    Route("finances:claim_document_add", as_post(SECRETARIAT), {"pk": "grants.claim.pk"}, "post"),
     Route("finances:claim_document", READERS, {"pk": "grants.claim_document.pk"}),
     Route("finances:subsidy_list", COOPS),
     Route("finances:subsidy_create", SECRETARIAT),
