@@ -101,16 +101,44 @@ class CrfsImporter(Importer):
     }
 
     school_year: SchoolYear
+    # A past year loaded for the report's comparisons: its CRFS are recorded as received and
+    # accepted (`--acceptes`, the web import's checkbox), the history saying so.
+    validated: bool = False
 
     def parameters(self) -> dict:
-        return {"school_year": self.school_year.pk}
+        return {"school_year": self.school_year.pk, "validated": self.validated}
 
     @classmethod
     def from_batch(cls, batch) -> "CrfsImporter":
-        return cls(school_year=batch.school_year)
+        return cls(
+            school_year=batch.school_year,
+            validated=bool((batch.parameters or {}).get("validated")),
+        )
 
     def report_heading(self) -> list[str]:
-        return [f"Exercice : {self.school_year}"]
+        heading = [f"Exercice : {self.school_year}"]
+        if self.validated:
+            heading.append("Comptes rendus d'un exercice passé, enregistrés comme acceptés.")
+        return heading
+
+    @property
+    def change_reason(self) -> str:
+        if self.validated:
+            return f"Import Excel d'un exercice passé : comptes rendus {self.school_year} acceptés"
+        return "Import Excel"
+
+    @staticmethod
+    def past_year_refusal(school_year: SchoolYear) -> str:
+        """Why the CRFS of `school_year` may not be imported as accepted ("" if they may): only
+        a year before the campaign's (the year just closed, whose reports the secretariat
+        receives and checks one by one now), never the campaign's nor a later one."""
+        campaign = SchoolYear.objects.current().previous()
+        if school_year.start_year >= campaign.start_year:
+            return (
+                "Seuls les comptes rendus d'un exercice passé peuvent être importés comme "
+                f"acceptés ; {school_year} est l'exercice de la campagne en cours ou à venir."
+            )
+        return ""
 
     def load(self, rows: list[Row], lock: bool = False) -> Database:
         numbers = sorted({row.key for row in rows if row.key})
@@ -135,8 +163,8 @@ class CrfsImporter(Importer):
             row.changed = list(FIELDS)
             return False
         row.changed = [key for key in FIELDS if getattr(crfs, key) != values[key]]
-        if crfs.status in (Status.DRAFT, Status.TO_CORRECT) and not row.changed:
-            # Same figures, but the report becomes received: still a change to write.
+        if crfs.status != self._target_status(crfs) and not row.changed:
+            # Same figures, but the report becomes received (or accepted): still a change.
             row.changed = ["format"]
         if row.changed and crfs.status == Status.ACCEPTED:
             row.error(
@@ -146,16 +174,27 @@ class CrfsImporter(Importer):
             )
         return True
 
+    def _target_status(self, crfs: Crfs) -> str:
+        """What the import makes of a report: received, or accepted for a past year; one
+        already received stays so (the secretariat decides on it)."""
+        if self.validated:
+            return Status.ACCEPTED
+        return Status.SUBMITTED if crfs.status in (Status.DRAFT, Status.TO_CORRECT) else crfs.status
+
     def _assign(self, crfs: Crfs, row: Row, user) -> None:
         for key in FIELDS:
             setattr(crfs, key, row.values[key])
         if crfs.pending_amount is None:
             crfs.pending_amount = 0
         crfs.quitus_date = crfs.approval_date if crfs.quitus else None
+        status = self._target_status(crfs)
+        now = timezone.now()
         if crfs.status in (Status.DRAFT, Status.TO_CORRECT):
-            crfs.status = Status.SUBMITTED
-            crfs.submitted_at = timezone.now()
-            crfs.submitted_by = user
+            crfs.submitted_at, crfs.submitted_by = now, user
+        if status == Status.ACCEPTED and crfs.status != Status.ACCEPTED:
+            crfs.decided_at, crfs.decided_by = now, user
+            crfs.correction_reason = ""
+        crfs.status = status
 
     def write(self, rows: list[Row], db: Database, user) -> dict:
         new, changed = [], []
@@ -174,5 +213,7 @@ class CrfsImporter(Importer):
             bulk_create_with_history(new, Crfs, batch_size=500, **history)
         if changed:
             fields = [*FIELDS, "quitus_date", "status", "submitted_at", "submitted_by"]
+            if self.validated:
+                fields += ["decided_at", "decided_by", "correction_reason"]
             bulk_update_with_history(changed, Crfs, fields, batch_size=500, **history)
         return {}

@@ -15,6 +15,12 @@ class ImportForm(forms.Form):
     school_year = forms.ModelChoiceField(
         label="Exercice", queryset=SchoolYear.objects.none(), empty_label=None
     )
+    validated = forms.BooleanField(
+        label="Exercice passé : enregistrer les comptes rendus comme acceptés",
+        required=False,
+        help_text="Pour charger les comptes rendus d'un exercice passé (comparaisons du rapport "
+        "annuel). Refusé pour l'exercice de la campagne en cours.",
+    )
     file = forms.FileField(
         label="Fichier Excel (.xlsx)",
         widget=forms.FileInput(
@@ -37,6 +43,15 @@ class ImportForm(forms.Form):
     def clean_file(self):
         return clean_upload(self.cleaned_data["file"])
 
+    def clean(self):
+        cleaned = super().clean()
+        year = cleaned.get("school_year")
+        if cleaned.get("validated") and year:
+            refusal = CrfsImporter.past_year_refusal(year)
+            if refusal:
+                self.add_error("validated", refusal)
+        return cleaned
+
 
 class CrfsImport(ImportViews):
     importer_class = CrfsImporter
@@ -46,10 +61,16 @@ class CrfsImport(ImportViews):
     url_name = "finances:crfs_import"
     list_url = "finances:crfs_list"
 
+    def importer(self, form):
+        data = form.cleaned_data
+        return CrfsImporter(school_year=data["school_year"], validated=data["validated"])
+
     def success_message(self, batch, result):
+        accepted = ", enregistrés comme acceptés" if (batch.parameters or {}).get("validated") else ""
         return (
             f"Import {batch.school_year} appliqué : {result['created']} compte(s) rendu(s) "
-            f"créé(s), {result['updated']} mis à jour, {result['unchanged']} inchangé(s)."
+            f"créé(s), {result['updated']} mis à jour, {result['unchanged']} "
+            f"inchangé(s){accepted}."
         )
 
 

@@ -13,12 +13,20 @@ class Command(ImportCommand):
 
     def add_importer_arguments(self, parser):
         parser.add_argument("--year", required=True, help="Exercice, par exemple 2024-2025")
+        parser.add_argument(
+            "--acceptes",
+            action="store_true",
+            help="Exercice passé : enregistrer les comptes rendus comme reçus et acceptés "
+            "(comparaisons du rapport annuel). Refusé pour l'exercice de la campagne en cours.",
+        )
 
-    def get_importer(self, year, **options) -> CrfsImporter:
+    def get_importer(self, year, acceptes=False, **options) -> CrfsImporter:
         school_year = SchoolYear.objects.from_label(year, create=True)
         if school_year is None:
             raise CommandError(f"Exercice « {year} » invalide : attendu par exemple 2024-2025.")
-        return CrfsImporter(school_year=school_year)
+        if acceptes and (refusal := CrfsImporter.past_year_refusal(school_year)):
+            raise CommandError(refusal)
+        return CrfsImporter(school_year=school_year, validated=acceptes)
 
     def success_message(self, result: dict) -> str:
         return (
