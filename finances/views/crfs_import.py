@@ -66,7 +66,9 @@ class CrfsImport(ImportViews):
         return CrfsImporter(school_year=data["school_year"], validated=data["validated"])
 
     def success_message(self, batch, result):
-        accepted = ", enregistrés comme acceptés" if (batch.parameters or {}).get("validated") else ""
+        accepted = (
+            ", enregistrés comme acceptés" if (batch.parameters or {}).get("validated") else ""
+        )
         return (
             f"Import {batch.school_year} appliqué : {result['created']} compte(s) rendu(s) "
             f"créé(s), {result['updated']} mis à jour, {result['unchanged']} "
