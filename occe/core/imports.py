@@ -232,6 +232,8 @@ class DecimalColumn(Column):
 
     def parse(self, value):
         shown = cell_text(value)
+        if isinstance(value, float) and abs(value - round(value, self.places)) < 1e-9:
+            value = round(value, self.places)  # a sheet's binary arithmetic: 0.1 + 0.2
         if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
             text = str(value)
         else:
@@ -253,7 +255,14 @@ class DecimalColumn(Column):
             raise CellInvalid(
                 f"« {shown} » est hors des bornes ({self.min_value} à {self.max_value})."
             )
-        return amount.quantize(Decimal(1).scaleb(-self.places))
+        unit = Decimal(1).scaleb(-self.places)
+        if amount != amount.quantize(unit):
+            # "1,234" is 1 234 in one country and 1,234 in another: refused, never rounded.
+            raise CellInvalid(
+                f"« {shown} » a plus de {self.places} décimales : écrivez les centimes après "
+                "une seule virgule (120,50), les milliers séparés par des espaces (1 234,56)."
+            )
+        return amount.quantize(unit)
 
 
 class DateColumn(Column):

@@ -148,6 +148,16 @@ def test_each_faulty_cell_has_its_french_message():
         result.importer.apply(result)
 
 
+@pytest.mark.parametrize("budget", ["1,234", "1.234", 12.345])
+def test_an_amount_with_thousandths_is_refused_never_rounded(budget):
+    (message,) = plan([good(**{"Budget": budget})]).messages()
+    assert message.startswith(f"Ligne 2, colonne Budget : « {budget} » a plus de 2 décimales")
+
+
+def test_a_sheets_float_arithmetic_is_an_amount_with_cents():
+    assert plan([good(**{"Budget": 0.1 + 0.2})]).rows[0].values["budget"] == Decimal("0.30")
+
+
 def test_key_duplicates_are_errors_on_every_line():
     result = plan([good(1), good(2), good(1)])
     assert result.messages() == [
