@@ -83,7 +83,8 @@ def get_application(request, pk) -> GrantApplication:
 def get_editable_application(request, pk) -> GrantApplication:
     """The application its requester may still change: a 404 outside the user's scope, a 403
     once it is filed (or for a reader)."""
-    application = get_editable_application(request, pk)
+    application = get_application(request, pk)
+    require(application.is_editable_by(request.user))
     return application
 
 
