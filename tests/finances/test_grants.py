@@ -282,7 +282,8 @@ def test_the_database_refuses_paying_beyond_the_grant():
         ("secretariat", "grant_decide", 403),
         ("administrateur", "grant_pay", 403),
         ("animation", "grant_pay", 403),
-        ("other", "grant_decide", 404),
+        # Deciding is the board's: another coop's mandataire is refused before any lookup.
+        ("other", "grant_decide", 403),
     ],
 )
 def test_who_decides_and_who_pays(client, role, name, status, coop, mandataire):

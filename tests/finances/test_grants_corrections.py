@@ -155,8 +155,12 @@ def test_who_cancels_and_who_sees_cancelled_payments(client, grant, secretary):
     assert "Annuler ou corriger" not in page
     assert client.get(url).status_code == 403
 
+    # Cancelling is the secretariat's: any other role is refused before the payment is looked
+    # up, the same 403 whether it exists or not.
     client.force_login(MandateFactory().user)
-    assert client.get(url).status_code == 404
+    assert client.get(url).status_code == 403
+    missing = reverse("finances:grant_payment_cancel", args=[kept.pk + 1000])
+    assert client.get(missing).status_code == 403
 
     client.force_login(UserFactory(administrateur=True))
     page = page_text(client.get(grant.get_absolute_url()))
@@ -295,7 +299,10 @@ def test_claim_documents_are_read_only_by_those_who_see_the_claim(client):
     client.force_login(MandateFactory().user)
     assert client.get(detail).status_code == 404
     assert client.get(download).status_code == 404
-    assert client.post(add, {}).status_code == 404
+    # Adding is the secretariat's: refused before the claim is looked up, existing or not.
+    assert client.post(add, {}).status_code == 403
+    missing = reverse("finances:claim_document_add", args=[claim.pk + 1000])
+    assert client.post(missing, {}).status_code == 403
 
     client.force_login(UserFactory())
     assert client.get(download).status_code == 403
