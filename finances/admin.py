@@ -2,13 +2,13 @@
 
 A request's status only moves through the application's workflow (submit, validate, send back,
 reject); once validated or submitted the admin shows it without change; an issued line, a
-receipt, a counter and a rendering job are shown only. The database refuses the same changes
+receipt and a counter are shown only (the rendering jobs are core Jobs). The database refuses the same changes
 (triggers of migration 0005) whatever asks.
 """
 
 from django.contrib import admin
 
-from .models import DonationLine, DonationRequest, Receipt, ReceiptCounter, RenderJob
+from .models import DonationLine, DonationRequest, Receipt, ReceiptCounter
 
 
 class DonationLineInline(admin.TabularInline):
@@ -75,11 +75,6 @@ class ReceiptAdmin(ReadOnlyAdmin):
 @admin.register(ReceiptCounter)
 class ReceiptCounterAdmin(ReadOnlyAdmin):
     list_display = ["year", "last_number"]
-
-
-@admin.register(RenderJob)
-class RenderJobAdmin(ReadOnlyAdmin):
-    list_display = ["request", "done", "total", "failed", "created_at", "finished_at"]
 
 
 # CRFS and controls (issue 8).

@@ -15,7 +15,6 @@ urlpatterns = [
     path("recus/<int:pk>/valider/", requests.request_validate, name="request_validate"),
     path("recus/<int:pk>/a-corriger/", requests.request_send_back, name="request_send_back"),
     path("recus/<int:pk>/rejeter/", requests.request_reject, name="request_reject"),
-    path("recus/<int:pk>/relancer-pdf/", requests.request_rerender, name="request_rerender"),
     path("recus/<int:pk>/recus.zip", receipts.request_zip, name="request_zip"),
     path("recu/<int:pk>.pdf", receipts.receipt_pdf, name="receipt_pdf"),
     path("recu/<int:pk>/annuler/", receipts.receipt_cancel, name="receipt_cancel"),

@@ -303,12 +303,9 @@ CELERY_BEAT_SCHEDULE["formations-reminders"] = {
 # the donors' e-mails of a large request: rate-limited to 30 a minute, 1 000 of them keep
 # messages reserved for about 35 minutes (a batch of 25 PDFs takes seconds, retries wait less
 # than two minutes). One hour covers it. A worker killed outright loses its messages for that
-# hour: the receipts' sweeper below re-queues missing PDFs within minutes instead.
+# hour: the jobs' sweeper below resumes a rendering of PDFs silent for 3 minutes instead
+# (finances.tasks.RenderReceipts.stale_after), re-queuing only the missing PDFs.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
-CELERY_BEAT_SCHEDULE["finances-sweep-stale-render-jobs"] = {
-    "task": "finances.tasks.sweep_stale_jobs",
-    "schedule": 60.0,  # seconds; a job is stale after RenderJob.STALE_AFTER (3 minutes)
-}
 
 # Background jobs (occe.core.jobs): jobs whose worker died are resumed.
 CELERY_BEAT_SCHEDULE["core-sweep-stale-jobs"] = {

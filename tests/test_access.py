@@ -176,7 +176,6 @@ ROUTES += [
     Route("finances:request_validate", _post(RECEIPT_DECIDERS), SUBMITTED, "post"),
     Route("finances:request_send_back", _post(RECEIPT_DECIDERS), SUBMITTED, "post"),
     Route("finances:request_reject", _post(RECEIPT_DECIDERS), SUBMITTED, "post"),
-    Route("finances:request_rerender", _post(SECRETARIAT), VALIDATED, "post"),
     Route("finances:receipt_pdf", RECEIPT_READERS, RECEIPT),
     Route("finances:receipt_cancel", _post(RECEIPT_DECIDERS), RECEIPT, "post"),
     Route("finances:receipt_email_retry", _post(RECEIPT_DECIDERS), RECEIPT, "post"),

@@ -32,6 +32,7 @@ TESTED = {
     ("finances", "0005_receipt_guard_triggers"): "test_finances_0005_guard_triggers",
     ("formations", "0002_default_themes"): "test_formations_0002_default_themes",
     ("finances", "0006_receipt_anonymisation"): "test_finances_0006_guard_with_anonymisation",
+    ("finances", "0011_render_jobs_to_core_jobs"): "test_finances_0011_render_jobs_moved",
 }
 # (app, migration) -> why its RunPython moves no data.
 NOT_DATA: dict[tuple[str, str], str] = {}
@@ -698,3 +699,76 @@ def test_finances_0006_guard_with_anonymisation(migrator):
 
     back = migrator.migrate(("finances", "0005_receipt_guard_triggers"))
     refused(back.get_model("finances", "Receipt").objects.filter(pk=recent.pk), **blank)
+
+
+def test_finances_0011_render_jobs_moved(migrator):
+    """Each RenderJob becomes a core Job of kind "finances.render_receipts" linked to its
+    request, with its receipts, progress, dates, automatic relaunches and error (in French, as
+    the page showed it); an unfinished one keeps its last sign of life, so the sweeper resumes
+    it once stale. The way back gives the old rows again."""
+    from django.contrib.contenttypes.models import ContentType
+
+    world = department()
+    before = ("finances", "0010_grant_payment_cancellation_claim_documents")
+    old = migrator.migrate(before)
+    RenderJob = old.get_model("finances", "RenderJob")
+    request, other = (old_request(old, world.coops[0], world.user) for _ in range(2))
+    common = {"created_at": at(2024, 5, 2, 10), "progressed_at": at(2024, 5, 2, 10, 1)}
+    olds = {
+        "done": RenderJob.objects.create(
+            request=request, receipt_ids=[1, 2, 3], total=3, done=3, sweeps=1,
+            finished_at=at(2024, 5, 2, 10, 2), **common,
+        ),
+        "failed": RenderJob.objects.create(
+            request=other, receipt_ids=[4, 5], total=2, done=1, failed=1,
+            error="WeasyPrint a planté", **common,
+        ),
+        "running": RenderJob.objects.create(
+            request=request, receipt_ids=[6, 7], total=2, done=1, **common
+        ),
+        "waiting": RenderJob.objects.create(request=other, receipt_ids=[8], total=1, **common),
+    }  # fmt: skip
+
+    new = migrator.migrate(("finances", "0011_render_jobs_to_core_jobs"))
+    Job = new.get_model("core", "Job")
+    assert "finances_renderjob" not in connection.introspection.table_names()
+    moved = dict(zip(olds, Job.objects.order_by("pk"), strict=True))
+    request_type = ContentType.objects.get_by_natural_key("finances", "donationrequest")
+    started, silent = at(2024, 5, 2, 10), at(2024, 5, 2, 10, 1)
+    assert {
+        key: (
+            job.status, job.done, job.total, job.started_at, job.finished_at, job.heartbeat_at,
+            job.attempts, job.error, job.parameters, job.object_id,
+        )
+        for key, job in moved.items()
+    } == {
+        "done": ("done", 3, 3, started, at(2024, 5, 2, 10, 2), silent, 1, "",
+                 {"receipts": [1, 2, 3]}, request.pk),
+        "failed": ("failed", 1, 2, started, silent, silent, 0,
+                   "La production de certains PDF a échoué (WeasyPrint a planté).",
+                   {"receipts": [4, 5]}, other.pk),
+        "running": ("running", 1, 2, started, None, silent, 0, "", {"receipts": [6, 7]},
+                    request.pk),
+        "waiting": ("pending", 0, 1, None, None, silent, 0, "", {"receipts": [8]}, other.pk),
+    }  # fmt: skip
+    for job in moved.values():
+        assert (job.kind, job.content_type_id, job.user_id) == (
+            "finances.render_receipts",
+            request_type.pk,
+            None,
+        )
+        assert job.created_at == at(2024, 5, 2, 10)
+
+    back = migrator.migrate(before)
+    RenderJob = back.get_model("finances", "RenderJob")
+    assert not back.get_model("core", "Job").objects.filter(kind="finances.render_receipts")
+    assert [
+        (job.request_id, job.receipt_ids, job.done, job.total, job.failed, job.sweeps,
+         job.finished_at, job.progressed_at)
+        for job in RenderJob.objects.order_by("pk")
+    ] == [
+        (request.pk, [1, 2, 3], 3, 3, 0, 1, at(2024, 5, 2, 10, 2), silent),
+        (other.pk, [4, 5], 1, 2, 1, 0, None, silent),
+        (request.pk, [6, 7], 1, 2, 0, 0, None, silent),
+        (other.pk, [8], 0, 1, 0, 0, None, silent),
+    ]  # fmt: skip

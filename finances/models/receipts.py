@@ -1,13 +1,15 @@
 """Donation receipts: a cooperative's request (demande de reçus), its lines (one gift each), the
-receipts issued on validation, their gapless numbering and the rendering jobs of their PDFs."""
+receipts issued on validation and their gapless numbering. Their PDFs are rendered by a core Job
+of kind RENDER_JOB (finances/tasks/receipts.py) linked to the request."""
 
 import datetime
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count
+from django.db.models import Case, Count, Value, When
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -26,6 +28,10 @@ MAX_GIFT_AMOUNT = Decimal("100000.00")
 MAX_LINES = 500
 # A summary receipt adds up one donor's gifts of a request.
 MAX_RECEIPT_AMOUNT = MAX_GIFT_AMOUNT * MAX_LINES
+
+
+# The kind of core Job that renders a request's receipts (declared in finances/tasks/receipts.py).
+RENDER_JOB = "finances.render_receipts"
 
 
 class DonorType(models.TextChoices):
@@ -170,6 +176,8 @@ class DonationRequest(models.Model):
         verbose_name="décision par",
     )
     reason = models.TextField("motif", blank=True)
+    # The background jobs about the request (the rendering of its receipts' PDFs).
+    jobs = GenericRelation("core.Job")
 
     objects = DonationRequestQuerySet.as_manager()
     history = HistoricalRecords()
@@ -185,6 +193,12 @@ class DonationRequest(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.EDITABLE
+
+    def render_job(self):
+        """The rendering job the request's page shows: the latest one not done (a failed or
+        stuck job stays in sight until relaunched), else the latest one; None before any."""
+        not_done = Case(When(status="done", then=Value(1)), default=Value(0))
+        return self.jobs.filter(kind=RENDER_JOB).order_by(not_done, "-created_at", "-pk").first()
 
     # Who may do what (the views ask these; the templates show the buttons from them).
     def has_editor(self, user) -> bool:
@@ -609,68 +623,6 @@ class Receipt(models.Model):
         if self.is_cancelled and not self.cancelled_pdf:
             missing.append(True)
         return missing
-
-
-class RenderJob(models.Model):
-    """Progress of the rendering of some receipts of a request, polled by the request's page.
-
-    The job knows its receipts; the receipts' files are the source of truth and `done` is a
-    cached count for the page.
-    """
-
-    # A job with no progress for this long has lost its tasks (say its worker was killed with
-    # its children): the sweeper queues its missing PDFs again and the page offers « Relancer ».
-    # A batch of 25 receipts takes seconds, so minutes without progress mean something is lost.
-    STALE_AFTER = datetime.timedelta(minutes=3)
-    # Automatic re-queues before the job is marked failed and left to the secretariat: about a
-    # quarter of an hour, longer than a job waits behind the largest request (10 000 receipts
-    # take about 6 minutes on 2 cores), so a job merely queued is never declared failed.
-    MAX_SWEEPS = 5
-
-    request = models.ForeignKey(
-        DonationRequest, on_delete=models.CASCADE, related_name="render_jobs"
-    )
-    receipt_ids = models.JSONField("reçus à produire (identifiants)", default=list)
-    total = models.PositiveIntegerField("reçus à produire", default=0)
-    done = models.PositiveIntegerField("reçus produits", default=0)
-    failed = models.PositiveIntegerField("lots en échec", default=0)
-    error = models.TextField("erreur", blank=True)
-    created_at = models.DateTimeField("créé le", default=timezone.now)
-    progressed_at = models.DateTimeField("dernier progrès le", default=timezone.now)
-    sweeps = models.PositiveSmallIntegerField("relances automatiques", default=0)
-    finished_at = models.DateTimeField("terminé le", null=True, blank=True)
-
-    class Meta:
-        verbose_name = "production des PDF"
-        verbose_name_plural = "productions des PDF"
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self):
-        return f"{self.request} : {self.done}/{self.total}"
-
-    @property
-    def percent(self) -> int:
-        return int(100 * self.done / self.total) if self.total else 100
-
-    @property
-    def is_complete(self) -> bool:
-        return self.done >= self.total
-
-    @property
-    def is_stale(self) -> bool:
-        return (
-            self.finished_at is None
-            and not self.is_complete
-            and self.progressed_at < timezone.now() - self.STALE_AFTER
-        )
-
-    def missing_ids(self) -> list[int]:
-        """The job's receipts whose files (original, or marked copy once cancelled) are not
-        all stored yet."""
-        receipts = Receipt.objects.filter(pk__in=self.receipt_ids).only(
-            "pk", "pdf", "cancelled_pdf", "cancelled_at"
-        )
-        return sorted(r.pk for r in receipts if r.missing_files())
 
 
 def gift_age_limit(today: datetime.date, months: int) -> datetime.date:

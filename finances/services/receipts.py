@@ -13,19 +13,20 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from occe.core.models import Association
+from occe.core.jobs import launch
+from occe.core.models import Association, Job
 from occe.core.validators import siren_problem
 
 from ..models import (
     DONOR_FIELDS,
     GIFT_FIELDS,
     MAX_GIFT_AMOUNT,
+    RENDER_JOB,
     DonationLine,
     DonationRequest,
     DonorType,
     Receipt,
     ReceiptCounter,
-    RenderJob,
     gift_age_limit,
 )
 from .errors import WorkflowError
@@ -419,21 +420,22 @@ def validate(request_id: int, user) -> list[Receipt]:
     donation_request.decided_by = user
     donation_request.reason = ""
     donation_request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-    schedule_rendering(donation_request, [r.pk for r in receipts])
+    schedule_rendering(donation_request, [r.pk for r in receipts], user)
     _notify_mandataires(donation_request, "reçus fiscaux émis", "finances/email/validated.txt")
     return receipts
 
 
-def schedule_rendering(donation_request: DonationRequest, receipt_ids: list[int]) -> RenderJob:
-    """A job for these receipts' missing files, its batches queued after the commit."""
-    from .. import tasks
-
+def schedule_rendering(donation_request: DonationRequest, receipt_ids: list[int], user=None) -> Job:
+    """A job (linked to the request) for these receipts' missing files, its batches queued
+    after the commit."""
     receipt_ids = sorted(receipt_ids)
-    job = RenderJob.objects.create(
-        request=donation_request, receipt_ids=receipt_ids, total=len(receipt_ids)
+    return launch(
+        RENDER_JOB,
+        user=user,
+        total=len(receipt_ids),
+        parameters={"receipts": receipt_ids},
+        obj=donation_request,
     )
-    tasks.enqueue_batches(job.pk, receipt_ids)
-    return job
 
 
 @transaction.atomic
@@ -449,7 +451,7 @@ def cancel(receipt_id: int, user, reason: str) -> Receipt:
     receipt.cancel_reason = reason.strip()
     receipt.save(update_fields=["cancelled_at", "cancelled_by", "cancel_reason"])
     # The marked copy is rendered beside the original, which stays as an archive.
-    schedule_rendering(receipt.request, [receipt.pk])
+    schedule_rendering(receipt.request, [receipt.pk], user)
     return receipt
 
 
@@ -476,7 +478,7 @@ def replace(receipt_id: int, user, reason: str, **changes) -> Receipt:
         replaces=original,
         **fields,
     )
-    schedule_rendering(original.request, [replacement.pk])
+    schedule_rendering(original.request, [replacement.pk], user)
     return replacement
 
 

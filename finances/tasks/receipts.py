@@ -1,7 +1,8 @@
 """Background work of the receipts: PDF rendering in batches and e-mails to donors.
 
-Tasks take ids and re-read the database; running one twice (or again after a worker died
-mid-batch) renders only what is missing and never touches a number.
+The rendering of some receipts is one core Job (kind RENDER_JOB, linked to their request) whose
+batches are separate tasks. Tasks take ids and re-read the database; running one twice (or again
+after a worker died mid-batch) renders only what is missing and never touches a number.
 """
 
 import datetime
@@ -12,12 +13,15 @@ from celery import shared_task
 from django.core.mail import EmailMessage, send_mail
 from django.db import OperationalError, transaction
 from django.db.models import F
+from django.db.models.functions import Greatest
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
-from occe.core.models import Association
+from occe.core.jobs import JobKind, JobTask, register
+from occe.core.models import Association, Job
 
-from ..models import Receipt, RenderJob
+from ..models import RENDER_JOB, Receipt
 from ..rendering import render_receipts as render_pdfs
 from ..rendering import store_atomically
 
@@ -68,90 +72,90 @@ def render_batch(receipt_ids: list[int]) -> int:
     return len(receipts)
 
 
-def enqueue_batches(job_id: int, receipt_ids: list[int]) -> None:
+def missing_receipts(job: Job) -> list[int]:
+    """The job's receipts whose files (original, or marked copy once cancelled) are not all
+    stored yet: the receipts' files are the truth, the job's count follows them."""
+    receipts = Receipt.objects.filter(pk__in=job.parameters.get("receipts", [])).only(
+        "pk", "pdf", "cancelled_pdf", "cancelled_at"
+    )
+    return sorted(r.pk for r in receipts if r.missing_files())
+
+
+@register
+class RenderReceipts(JobKind):
+    """The PDFs of some receipts of a request (all of them on validation, the marked copy on a
+    cancellation, the new receipt on a replacement): `parameters["receipts"]`, one batch task
+    per BATCH_SIZE receipts, progress = receipts whose files are stored / receipts of the job."""
+
+    name = RENDER_JOB
+    label = "Production des PDF des reçus"
+    # A batch of 25 receipts takes seconds: minutes without progress mean its task was lost
+    # (say a worker killed with its children). A job still waiting counts the same: the
+    # re-queued batches of a job merely queued behind another only find their PDFs made.
+    stale_after = datetime.timedelta(minutes=3)
+    waits_at_most = stale_after
+    # Automatic resumptions (sweeper every 2 minutes): a quarter of an hour, longer than a job
+    # waits behind the largest request (10 000 receipts take about 6 minutes on 2 cores).
+    max_attempts = 5
+    finishes_on_return = False  # the batch that stores the last PDF finishes the job
+
+    def enqueue(self, job: Job) -> None:
+        queue_batches(job.pk, job.parameters["receipts"])
+
+    def resume(self, job: Job) -> None:
+        """Queue again only the receipts whose PDF is still missing."""
+        missing = missing_receipts(job)
+        if not missing:
+            update_progress(job.pk)
+            return
+        self.mark_resumed(job)
+        queue_batches(job.pk, missing)
+
+    def url(self, job: Job) -> str | None:
+        return reverse("finances:request_detail", args=[job.object_id]) if job.object_id else None
+
+
+def queue_batches(job_id: int, receipt_ids: list[int]) -> None:
     """Queue the rendering of these receipts in batches, after the current transaction."""
     for start in range(0, len(receipt_ids), BATCH_SIZE):
         # Each e-mail to a donor is queued by the rendering task, once its PDF is stored.
         render_receipts.delay_on_commit(job_id, receipt_ids[start : start + BATCH_SIZE])
 
 
+# Named apart from the RenderJob batches (`finances.tasks.render_receipts`) this replaced: a
+# message of those still queued at the upgrade is dropped, its job resumed by the sweeper.
 @shared_task(
-    name="finances.tasks.render_receipts",
-    bind=True,
+    base=JobTask,
+    name="finances.tasks.render_receipt_batch",
     autoretry_for=TRANSIENT,
     max_retries=3,
     retry_backoff=2,
-    acks_late=True,
 )
-def render_receipts(self, job_id: int, receipt_ids: list[int]) -> int:
-    try:
-        rendered = render_batch(receipt_ids)
-    except TRANSIENT as exc:
-        if self.request.retries >= self.max_retries:
-            RenderJob.objects.filter(pk=job_id).update(failed=F("failed") + 1, error=str(exc))
-        raise
-    except Exception as exc:
-        RenderJob.objects.filter(pk=job_id).update(failed=F("failed") + 1, error=str(exc))
-        raise
+def render_receipts(job_id: int, receipt_ids: list[int]) -> int:
+    """One batch of a rendering job (JobTask: the job is marked running when the first batch
+    starts, failed with a French message when one gives up)."""
+    rendered = render_batch(receipt_ids)
     update_progress(job_id)
     return rendered
 
 
-def update_progress(job_id: int) -> RenderJob | None:
-    """Count the job's receipts whose files are all stored (never receipts of other jobs)."""
-    job = RenderJob.objects.filter(pk=job_id).first()
+def update_progress(job_id: int) -> Job | None:
+    """Count the job's receipts whose files are all stored (never receipts of other jobs);
+    finish the job once none is missing."""
+    job = Job.objects.filter(pk=job_id, kind=RENDER_JOB).first()
     if job is None:
         return None
-    done = job.total - len(job.missing_ids())
-    fields = {"done": done}
-    if done > job.done:
-        fields["progressed_at"] = timezone.now()
-    if done >= job.total:
-        fields["finished_at"] = job.finished_at or timezone.now()
-    RenderJob.objects.filter(pk=job_id).update(**fields)
-    for name, value in fields.items():
-        setattr(job, name, value)
-    return job
-
-
-@shared_task(name="finances.tasks.sweep_stale_jobs")
-def sweep_stale_jobs(stale_after_seconds: float | None = None) -> int:
-    """Queue again the missing PDFs of jobs that made no progress for a while (their tasks were
-    lost with a worker killed outright), at most `RenderJob.MAX_SWEEPS` times; then the job is
-    marked failed and the secretariat relaunches it from the request's page. Run by beat every
-    minute; returns the number of jobs re-queued."""
-    stale_after = (
-        RenderJob.STALE_AFTER
-        if stale_after_seconds is None
-        else datetime.timedelta(seconds=stale_after_seconds)
+    missing = missing_receipts(job)
+    if not missing:
+        if job.status != Job.Status.DONE:
+            job.finish()
+        return job
+    # Never backwards: a batch that counted before another stored its PDFs may write last.
+    job.done = max(job.done, job.total - len(missing))
+    Job.objects.filter(pk=job.pk).update(
+        done=Greatest(F("done"), job.done), heartbeat_at=timezone.now()
     )
-    threshold = timezone.now() - stale_after
-    requeued = 0
-    for job_id in RenderJob.objects.filter(
-        finished_at__isnull=True, failed=0, progressed_at__lte=threshold
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            job = RenderJob.objects.select_for_update().get(pk=job_id)
-            missing = job.missing_ids()
-            if not missing:
-                update_progress(job.pk)
-                continue
-            if job.sweeps >= RenderJob.MAX_SWEEPS:
-                RenderJob.objects.filter(pk=job.pk).update(
-                    failed=F("failed") + 1,
-                    error=f"{len(missing)} PDF toujours manquants après "
-                    f"{job.sweeps} relances automatiques.",
-                )
-                continue
-            # The job counts as progressing again: the next sweep waits a full period.
-            RenderJob.objects.filter(pk=job.pk).update(
-                sweeps=F("sweeps") + 1, progressed_at=timezone.now()
-            )
-            enqueue_batches(job.pk, missing)
-            requeued += 1
-    if requeued:
-        logger.warning("%s production(s) de PDF relancée(s) par le balayage", requeued)
-    return requeued
+    return job
 
 
 class EmailNotSent(Exception):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from simple_history.utils import bulk_create_with_history
 
 from occe.accounts import rules
-from occe.accounts.access import require, role_required, secretariat_only
+from occe.accounts.access import require, role_required
 from occe.core.history import history_events, newest_first
 from occe.core.spreadsheets import SpreadsheetError, write_xlsx, xlsx_response
 
@@ -227,7 +227,7 @@ def request_detail(request, pk):
         "can_reject": donation_request.can_be_decided_by(user)
         and donation_request.status
         in (DonationRequest.Status.SUBMITTED, DonationRequest.Status.TO_CORRECT),
-        "job": donation_request.render_jobs.first(),
+        "job": donation_request.render_job(),
         "reason_form": ReasonForm(),
         "history": [],
         "audit": [],
@@ -268,7 +268,7 @@ def audit_trail(donation_request) -> list[dict]:
 @sees_receipts
 def request_progress(request, pk):
     donation_request = get_donation_request(request, pk)
-    job = donation_request.render_jobs.first()
+    job = donation_request.render_job()
     return render(
         request,
         "finances/includes/progress.html",
@@ -425,17 +425,3 @@ def request_send_back(request, pk):
 @sees_receipts
 def request_reject(request, pk):
     return _decide(request, pk, services.reject, "Demande rejetée ; le mandataire est prévenu.")
-
-
-@require_POST
-@secretariat_only
-def request_rerender(request, pk):
-    """Render again whatever is missing (after a failed batch)."""
-    donation_request = get_donation_request(request, pk)
-    missing = [r.pk for r in donation_request.receipts.all() if r.missing_files()]
-    if missing:
-        services.schedule_rendering(donation_request, missing)
-        messages.success(request, f"{len(missing)} PDF relancé(s).")
-    else:
-        messages.info(request, "Tous les PDF sont déjà produits.")
-    return redirect("finances:request_detail", pk=pk)

@@ -79,6 +79,12 @@ class JobKind:
     def resume(self, job: Job) -> None:
         """Start a stale or failed job again. Runs must be idempotent: the work already done is
         skipped by the kind itself."""
+        self.mark_resumed(job)
+        self.enqueue(job)
+
+    def mark_resumed(self, job: Job) -> None:
+        """Waiting again, one attempt more (a kind queuing only part of its work again calls
+        this, then queues that part)."""
         Job.objects.filter(pk=job.pk).update(
             status=Job.Status.PENDING,
             error="",
@@ -86,7 +92,6 @@ class JobKind:
             heartbeat_at=timezone.now(),
             attempts=job.attempts + 1,
         )
-        self.enqueue(job)
 
     def url(self, job: Job) -> str | None:
         """The page where the job's outcome is seen (None: the list of jobs)."""

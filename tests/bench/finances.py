@@ -45,9 +45,10 @@ from django.utils import timezone
 
 from cooperatives.models import Cooperative
 from finances import services, tasks
-from finances.models import DonationLine, DonationRequest, PaymentMethod, Receipt, RenderJob
+from finances.models import RENDER_JOB, DonationLine, DonationRequest, PaymentMethod, Receipt
 from finances.rendering import render_one_bare
 from occe.accounts.models import Role, User
+from occe.core.models import Job
 from tests.bench.workers import database_url, worker_command
 
 LOCAL_BROKER = "redis://127.0.0.1:6379/15"
@@ -366,9 +367,11 @@ def _wait_rendered(worker: Worker, request_id: int) -> None:
         if not missing:
             return
         worker.check()
-        failed = RenderJob.objects.filter(request_id=request_id, failed__gt=0).first()
+        failed = Job.objects.filter(
+            kind=RENDER_JOB, object_id=request_id, status=Job.Status.FAILED
+        ).first()
         if failed:
-            raise BenchError(f"{failed.failed} lot(s) en échec : {failed.error[:200]}")
+            raise BenchError(f"production des PDF en échec : {failed.error[:200]}")
         now = time.monotonic()
         if missing != missing_before:
             missing_before, changed = missing, now
@@ -461,7 +464,7 @@ def _chain_in_process(cooperative, user, count: int, budget: float | None):
     start = time.perf_counter()
     receipts = services.validate(request.pk, user)
     validated = time.perf_counter()
-    job = RenderJob.objects.filter(request=request).first()
+    job = request.render_job()
     ids = [r.pk for r in receipts]
     rendered = 0
     for offset in range(0, len(ids), tasks.BATCH_SIZE):

@@ -20,7 +20,8 @@ from pypdf import PdfReader
 
 from finances import tasks
 from finances.imports import HEADERS
-from finances.models import DonationRequest, Receipt, RenderJob
+from finances.models import DonationRequest, Receipt
+from occe.core.models import Job
 from tests.accounts.factories import UserFactory
 from tests.cooperatives.factories import CooperativeFactory, MandateFactory
 from tests.finances.conftest import association  # noqa: F401 - the issuing association
@@ -173,22 +174,28 @@ def test_mandataire_uploads_submits_secretary_validates_and_mandataire_downloads
     ]
     expect(office.locator("#statut")).to_have_text("Validée")
     # Celery runs eagerly here: the PDFs are ready when the page comes back.
-    expect(office.get_by_text("Production des PDF : 3 / 3")).to_be_visible()
-    expect(office.locator("#barre-pdf")).to_have_attribute("value", "3")
-    expect(office.get_by_text("Tous les PDF sont prêts.")).to_be_visible()
+    progress = office.locator(".job-progress")
+    expect(progress).to_contain_text("Production des PDF des reçus — terminé")
+    expect(progress).to_contain_text("Avancement : 3 / 3")
+    expect(progress.locator("progress")).to_have_attribute("value", "3")
     expect(office.locator("#recus tbody").get_by_role("link", name="Télécharger")).to_have_count(3)
     screenshot(office, "parcours-recus-validee-secretariat")
 
     # The mandataire's page polls the progress until it is complete.
-    job = RenderJob.objects.get(request_id=pk)
-    RenderJob.objects.filter(pk=job.pk).update(done=0, finished_at=None)
+    job = DonationRequest.objects.get(pk=pk).render_job()
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, done=0, finished_at=None)
     teacher.goto(f"/finances/recus/{pk}/")
-    expect(teacher.get_by_text("Production des PDF : 0 / 3")).to_be_visible()
-    expect(teacher.locator("#progression")).to_have_attribute("hx-trigger", "every 2s")
+    progress = teacher.locator(".job-progress")
+    expect(progress).to_contain_text("Production des PDF des reçus — en cours")
+    expect(progress).to_contain_text("Avancement : 0 / 3")
+    expect(progress).to_have_attribute("hx-trigger", "every 2s")
+    expect(progress).to_have_attribute("hx-get", f"/finances/recus/{pk}/progression/")
     tasks.update_progress(job.pk)  # what the last batch does when it finishes
-    expect(teacher.get_by_text("Tous les PDF sont prêts.")).to_be_visible(timeout=6_000)
-    expect(teacher.locator("#barre-pdf")).to_have_attribute("value", "3")
-    expect(teacher.locator("#progression")).not_to_have_attribute("hx-get", re.compile(".*"))
+    expect(progress).to_contain_text("terminé", timeout=6_000)
+    expect(progress).to_contain_text("Avancement : 3 / 3")
+    expect(progress.locator("progress")).to_have_attribute("value", "3")
+    expect(progress).not_to_have_attribute("hx-get", re.compile(".*"))
+    expect(progress.get_by_role("button", name="Relancer")).to_have_count(0)
     screenshot(teacher, "parcours-recus-demande-validee")
 
     # The ZIP holds one PDF per receipt, each a receipt for its donor.

@@ -23,9 +23,10 @@ from finances.models import (
     DonationRequest,
     Receipt,
     ReceiptCounter,
-    RenderJob,
 )
 from finances.registers import Period, figures, numbering_check
+from occe.core.jobs import GENERIC_ERROR
+from occe.core.models import Job
 from tests.accounts.factories import UserFactory
 from tests.finances.factories import (
     DonationLineFactory,
@@ -106,8 +107,8 @@ def test_validation_issues_consecutive_numbers_and_renders_pdfs(
     assert [r.number for r in receipts] == [f"92-{year}-{n:06d}" for n in range(1, 6)]
     assert ReceiptCounter.objects.get(year=year).last_number == 5
     assert all(r.pdf for r in Receipt.objects.all())
-    job = RenderJob.objects.get(request=second)
-    assert (job.done, job.total) == (3, 3) and job.finished_at
+    job = second.render_job()
+    assert (job.done, job.total, job.status) == (3, 3, Job.Status.DONE) and job.finished_at
     first.refresh_from_db()
     assert first.status == DonationRequest.Status.VALIDATED
     assert numbering_check(year).ok
@@ -262,13 +263,15 @@ def test_a_failed_rendering_neither_consumes_nor_changes_a_number(
         validate(request, secretary, django_capture_on_commit_callbacks)
     numbers = list(Receipt.objects.values_list("number", flat=True))
     assert len(numbers) == 2 and not Receipt.objects.exclude(pdf="").exists()
-    assert RenderJob.objects.get(request=request).failed == 1
+    job = request.render_job()
+    assert job.status == Job.Status.FAILED and job.error == GENERIC_ERROR
 
     monkeypatch.undo()
-    job = RenderJob.objects.get(request=request)
     ids = list(Receipt.objects.values_list("pk", flat=True))
     tasks.render_receipts(job.pk, ids)
     tasks.render_receipts(job.pk, ids)  # a second run (a redelivered task) changes nothing
+    job.refresh_from_db()
+    assert (job.status, job.done, job.error) == (Job.Status.DONE, 2, "")  # the files are the truth
     assert list(Receipt.objects.values_list("number", flat=True)) == numbers
     assert ReceiptCounter.objects.get().last_number == 2
     paths = list(Receipt.objects.values_list("pdf", flat=True))

@@ -1,7 +1,11 @@
+import datetime
+
 import pytest
 
-from finances import services, tasks
-from finances.models import Receipt, RenderJob
+from finances import services
+from finances.models import Receipt
+from occe.core.jobs import sweep_stale_jobs
+from occe.core.models import Job
 from tests.accounts.factories import UserFactory
 from tests.conftest import wait_for
 from tests.finances.factories import submitted_request
@@ -17,10 +21,11 @@ def test_a_real_worker_renders_every_pdf(celery_worker_process, association):
         return not Receipt.objects.filter(request=request, pdf="").exists()
 
     wait_for(all_rendered, timeout=120)
-    job = RenderJob.objects.get(request=request)
-    wait_for(lambda: RenderJob.objects.get(pk=job.pk).finished_at, timeout=30)
+    job = request.render_job()
+    wait_for(lambda: Job.objects.get(pk=job.pk).finished_at, timeout=30)
     job.refresh_from_db()
-    assert (job.done, job.total, job.failed) == (30, 30, 0)
+    assert (job.done, job.total, job.status, job.attempts) == (30, 30, Job.Status.DONE, 0)
+    assert job.started_at <= job.finished_at
     for receipt in Receipt.objects.filter(request=request):
         with receipt.pdf.open("rb") as handle:
             assert handle.read(5) == b"%PDF-"
@@ -66,12 +71,15 @@ def test_pdfs_lost_with_a_killed_worker_are_requeued_by_the_sweeper(
     wait_for(drained, timeout=180, interval=0)
     lost = receipts.filter(pdf="").count()
     assert lost > 0, "le worker tué ne tenait aucun lot : rien n'a été perdu"
-    job = RenderJob.objects.get(request=request)
-    assert job.done == 75 - lost and not job.finished_at
+    job = request.render_job()
+    assert job.done == 75 - lost and job.status == Job.Status.RUNNING
 
-    assert tasks.sweep_stale_jobs(0) == 1  # what beat runs every minute, without waiting
+    # Silent for longer than its kind allows, as after 3 minutes: what beat runs every 2 minutes.
+    silent_since = job.heartbeat_at - job.kind_object.stale_after - datetime.timedelta(seconds=1)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=silent_since)
+    assert sweep_stale_jobs() == 1
     wait_for(lambda: not receipts.filter(pdf="").exists(), timeout=120)
-    wait_for(lambda: RenderJob.objects.get(pk=job.pk).finished_at, timeout=30)
+    wait_for(lambda: Job.objects.get(pk=job.pk).finished_at, timeout=30)
     job.refresh_from_db()
-    assert (job.done, job.total, job.failed, job.sweeps) == (75, 75, 0, 1)
+    assert (job.done, job.total, job.status, job.attempts) == (75, 75, Job.Status.DONE, 1)
     assert second.poll() is None
