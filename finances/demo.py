@@ -13,6 +13,7 @@ import datetime
 import random
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -23,9 +24,10 @@ from occe.accounts.models import Role, User
 from occe.core.demo import CHANGE_REASON, DOMAIN, FIRST_NAMES, LAST_NAMES, STREETS, _siren
 from occe.core.demo_apps import DemoContext
 from occe.core.formats import number
-from occe.core.models import Association, SchoolYear
+from occe.core.models import Association, Job, SchoolYear
 
 from .models import (
+    RENDER_JOB,
     Channel,
     DonationLine,
     DonationRequest,
@@ -35,6 +37,11 @@ from .models import (
     ReceiptCounter,
 )
 from .services.receipts import _group_lines, _receipt_from, issuer_snapshot
+
+DEMO_NOT_RENDERED = (
+    "Données de démonstration : les PDF de cette demande n'ont pas encore été produits. "
+    "« Relancer » les produit."
+)
 
 # The finances' parts, in order; each takes the DemoContext and returns a line (or lines).
 PARTS = [
@@ -375,14 +382,40 @@ def populate_receipts(context: DemoContext) -> str:
 def _render_some(receipts: list[Receipt], coop: Cooperative) -> None:
     """The PDFs of the demo mandataire's receipts of this year, so a download works at once;
     the others by the secretariat's « Relancer » on the request's page (rendering thousands
-    of PDFs here would make the demo take minutes)."""
+    of PDFs here would make the demo take minutes): each of those requests gets a stopped
+    rendering job saying so."""
     from .tasks.receipts import render_batch  # after the models: tasks import the rendering
 
     latest = max((r.issued_at for r in receipts if r.cooperative_id == coop.pk), default=None)
     if latest is None:
         return
     ids = [r.pk for r in receipts if r.cooperative_id == coop.pk and r.issued_at == latest]
+    rendered = set(ids[:25])
     render_batch(ids[:25])
+    _stopped_rendering_jobs([r for r in receipts if r.pk not in rendered])
+
+
+def _stopped_rendering_jobs(receipts: list[Receipt]) -> None:
+    """One failed rendering job per request whose PDFs the demo did not make: its « Relancer »
+    (secretariat) renders them, as after a real interruption."""
+    by_request: dict[int, list[int]] = {}
+    for receipt in receipts:
+        by_request.setdefault(receipt.request_id, []).append(receipt.pk)
+    content_type = ContentType.objects.get_for_model(DonationRequest)
+    now = timezone.now()
+    Job.objects.bulk_create(
+        Job(
+            kind=RENDER_JOB,
+            status=Job.Status.FAILED,
+            total=len(ids),
+            parameters={"receipts": sorted(ids)},
+            content_type=content_type,
+            object_id=request_id,
+            finished_at=now,
+            error=DEMO_NOT_RENDERED,
+        )
+        for request_id, ids in by_request.items()
+    )
 
 
 def demo_year_figures(year: SchoolYear) -> dict[str, tuple[int, Decimal]]:

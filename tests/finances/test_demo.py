@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 
 from cooperatives.demo import generate
 from finances import demo
@@ -12,6 +13,7 @@ from finances.models import Channel, DonationRequest, Receipt, ReceiptCounter
 from finances.registers import numbering_check
 from finances.services import line_problems
 from finances.services.receipts import _already_receipted
+from occe.accounts.models import Role, User
 from occe.core.demo_apps import DemoContext
 from occe.core.models import SchoolYear
 
@@ -70,3 +72,26 @@ def test_a_part_is_one_line_of_parts(monkeypatch):
 
 def _part(context):
     return ["partie", "suite"]
+
+
+def test_the_demo_requests_without_pdfs_say_so_and_relancer_renders_them(
+    settings, tmp_path, client, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    generate(10, seed=4)
+    demo.populate(DemoContext(seed=4, coops=10))
+    staff = User.objects.filter(role=Role.SECRETARIAT).first()
+    missing = Receipt.objects.filter(pdf="").values("request")
+    donation_request = DonationRequest.objects.filter(pk__in=missing).order_by("pk").first()
+    page = reverse("finances:request_detail", args=[donation_request.pk])
+    client.force_login(staff)
+
+    content = client.get(page).content.decode()
+    assert "pas encore été produits" in content
+    assert ">Relancer</button>" in content
+    job = donation_request.render_job()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("core:job_retry", args=[job.pk]), {"next": page})
+
+    assert not donation_request.receipts.filter(pdf="").exists()
+    assert "Avancement" in client.get(page).content.decode()

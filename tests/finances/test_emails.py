@@ -45,7 +45,7 @@ def test_a_late_pdf_still_gets_its_email(
     assert receipt.email_status == "pending" and not mail.outbox
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.schedule_rendering(request, [receipt.pk])  # what « Relancer » does
+        services.schedule_rendering(request, [receipt.pk])  # a new rendering job
     receipt.refresh_from_db()
     assert receipt.email_status == "sent"
     assert [m.to for m in mail.outbox if "reçu fiscal" in m.subject] == [["donateur@exemple.fr"]]
