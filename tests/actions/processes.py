@@ -16,9 +16,24 @@ import traceback
 from django.db import OperationalError, connection, connections
 
 TIMEOUT = 60
+# Connections a child inherited open from the parent, kept referenced so that nothing closes
+# them in the child (see _forget_inherited_connections).
+_inherited: list = []
+
+
+def _forget_inherited_connections():
+    """After the browser tests, a child can find a connection open that the parent's
+    close_all() did not reach (another context's). Its socket is the parent's: closing it here
+    would end that session for every process sharing it ("server closed the connection
+    unexpectedly"). The child drops it, unclosed, and connects anew."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            _inherited.append(conn.connection)
+            conn.connection = None
 
 
 def _run(index, target, barrier, queue):
+    _forget_inherited_connections()
     try:
         barrier.wait(timeout=TIMEOUT)
         for attempt in range(60):
