@@ -51,7 +51,7 @@ def test_a_newsletter_from_writing_to_the_archive(new_page, tmp_path, monkeypatc
     expect(office.get_by_text("Lettre enregistrée.")).to_be_visible()
     image = office.locator("#apercu img")
     expect(image).to_have_attribute("alt", "Une classe sur scène")
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 120
+    assert image.evaluate("img => img.decode().then(() => img.naturalWidth)") == 120
     expect(office.get_by_label("Texte")).to_have_value(re.compile(r"!\[Une classe sur scène\]"))
 
     # The preview follows what is typed, before anything is saved.
@@ -99,6 +99,6 @@ def test_a_newsletter_from_writing_to_the_archive(new_page, tmp_path, monkeypatc
     expect(teacher.locator(".newsletter-body strong")).to_have_text("classes")
     picture_on_page = teacher.locator(".newsletter-body img")
     expect(picture_on_page).to_have_attribute("alt", "Une classe sur scène")
-    assert picture_on_page.evaluate("img => img.complete && img.naturalWidth") == 120
+    assert picture_on_page.evaluate("img => img.decode().then(() => img.naturalWidth)") == 120
     expect(teacher.get_by_text("Envoi en cours")).to_have_count(0)
     screenshot(teacher, "parcours-lettre-archive-mandataire")
