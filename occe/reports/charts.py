@@ -422,6 +422,7 @@ def _excel_chart(worksheet, chart: ChartData, header_row: int):
         excel.gapWidth = 60
         if chart.kind == BAR_H:
             excel.x_axis.scaling.orientation = "maxMin"  # the first category on top
+            excel.y_axis.crosses = "max"  # and the values' axis still below
     excel.title = chart.title
     excel.add_data(
         Reference(worksheet, min_col=3, min_row=header_row, max_row=last), titles_from_data=True
