@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from occe.core.exports import INTEGER, MONEY
-from occe.reports import charts
+from occe.reports import charts, drawing
 from occe.reports.data import collect
 from occe.reports.generate import INDICATORS_SHEET, generate
 from tests.reports.test_report import department, frozen, pdf_pages, section_page  # noqa: F401
@@ -42,7 +42,7 @@ def test_bars_keep_their_labels_and_french_values_as_text():
         ["Maternelles", "Établissements spécialisés", "SEGPA"],
         [1268, 12, None],
     )
-    texts = svg_texts(charts.draw(chart).svg)
+    texts = svg_texts(drawing.draw(chart).svg)
     assert {"Maternelles", "Établissements spécialisés", "SEGPA"} <= set(texts)
     assert f"1{NBSP}268" in texts  # the bar's value, grouped the French way
     assert "non renseigné" in texts  # no value: said, never drawn as 0
@@ -56,7 +56,7 @@ def test_bars_keep_their_labels_and_french_values_as_text():
 
 def test_the_same_figures_draw_the_same_bytes_without_a_date():
     chart = charts.ChartData("s", "x", charts.LINE, "Adhérents", "Adhérents", ["a", "b"], [1, 2])
-    first, second = charts.draw(chart), charts.draw(chart)
+    first, second = drawing.draw(chart), drawing.draw(chart)
     assert first.svg == second.svg
     assert "dc:date" not in first.svg and "Matplotlib v" not in first.svg
 
@@ -73,9 +73,9 @@ def test_the_department_charts_in_french(department):
     assert months.values[0] == 0  # a month without validated request: none, in the family
     assert f"octobre 2024 : 275,50{NBSP}€" in months.alt
     assert f"mars 2025 : 50,00{NBSP}€" in months.alt
-    texts = svg_texts(charts.draw(months).svg)
+    texts = svg_texts(drawing.draw(months).svg)
     assert f"276{NBSP}€" in texts and "oct." in texts  # whole euros above the bar
-    assert f"1{NBSP}858" in svg_texts(charts.draw(found["adherents"]).svg)
+    assert f"1{NBSP}858" in svg_texts(drawing.draw(found["adherents"]).svg)
     # No loan, no action this year: no chart rather than an empty one.
     assert not {"prets_jours", "actions_classes", "classes_par_cycle"} & set(found)
 
