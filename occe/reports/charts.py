@@ -16,7 +16,7 @@ from occe.core import formats
 from occe.core.exports import DECIMAL, INTEGER, MONEY
 from occe.core.spreadsheets import BOLD, writable_cell
 
-from .data import ReportData, humanize
+from .data import NOT_PROVIDED, ReportData, humanize
 
 BAR_H, COLUMNS, LINE = "barh", "columns", "line"
 COUNT, EUROS, DAYS = "", "€", "j"
@@ -111,7 +111,7 @@ class Chart:
 def shown(value, unit: str) -> str:
     """`146 262`, `13 003,00 €`, `133 j`; "non renseigné" for None."""
     if value is None:
-        return "non renseigné"
+        return NOT_PROVIDED
     if unit == EUROS:
         return formats.euros(value)
     integral = Decimal(str(value)) == Decimal(str(value)).to_integral()

@@ -20,6 +20,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 from occe.core import formats
 
 from .charts import BAR_H, COLUMNS, LINE, Chart, ChartData
+from .data import NOT_PROVIDED
 
 # Drawn in DejaVu Sans (the PDF's font, shipped with matplotlib for the measures), text kept as
 # text, the same bytes for the same figures.
@@ -147,7 +148,7 @@ def _line(axes, chart: ChartData) -> None:
     for x, value in zip(positions, chart.values, strict=True):
         if value is None:
             axes.annotate(
-                "non renseigné",
+                NOT_PROVIDED,
                 (x, 0),
                 xytext=(0, 6),
                 textcoords="offset points",
