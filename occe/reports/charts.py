@@ -11,6 +11,7 @@ from decimal import Decimal
 from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.chart.data_source import AxDataSource, StrRef
 from openpyxl.chart.label import DataLabelList
+from openpyxl.drawing.text import CharacterProperties, ParagraphProperties
 
 from occe.core import formats
 from occe.core.exports import DECIMAL, INTEGER, MONEY
@@ -237,6 +238,7 @@ def draw_all(data: ReportData) -> dict[str, list[Chart]]:
 EXCEL_KINDS = {BAR_H: "bar", COLUMNS: "col"}
 CHART_COLUMN = "G"  # the charts stand right of the section's table
 CHART_ROWS = 20  # rows between two charts' tops (a chart is 7.5 cm high)
+WHOLE_EUROS = '#,##0\\ "€"'  # the amounts' axis
 
 
 def sheet_charts(found: list[ChartData]) -> Callable | None:
@@ -298,6 +300,7 @@ def _excel_chart(worksheet, chart: ChartData, header_row: int):
             excel.x_axis.scaling.orientation = "maxMin"  # the first category on top
             excel.y_axis.crosses = "max"  # and the values' axis still below
     excel.title = chart.title
+    excel.title.tx.rich.p[0].pPr = ParagraphProperties(defRPr=CharacterProperties(sz=1100, b=True))
     excel.add_data(
         Reference(worksheet, min_col=3, min_row=header_row, max_row=last), titles_from_data=True
     )
@@ -305,8 +308,14 @@ def _excel_chart(worksheet, chart: ChartData, header_row: int):
     for series in excel.series:  # text categories (openpyxl would declare them numbers)
         series.cat = AxDataSource(strRef=StrRef(f=str(labels)))
     excel.legend = None
-    excel.y_axis.numFmt = MONEY if chart.unit == EUROS else INTEGER
+    excel.y_axis.numFmt = WHOLE_EUROS if chart.unit == EUROS else INTEGER
     excel.x_axis.delete = excel.y_axis.delete = False  # openpyxl hides the axes otherwise
-    excel.dataLabels = DataLabelList(showVal=True)
+    if chart.kind != COLUMNS:  # twelve months of amounts: the table beside gives them
+        # The value alone on each bar or point (a viewer shows the unset flags).
+        excel.dataLabels = DataLabelList(
+            showVal=True, showCatName=False, showSerName=False, showLegendKey=False
+        )
+    if chart.kind == LINE:
+        excel.series[0].marker.symbol = "circle"  # a year alone between gaps still shows
     excel.width, excel.height = 16, 7.5
     return excel
