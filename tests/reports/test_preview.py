@@ -29,6 +29,13 @@ def test_staff_and_board_see_the_report_with_its_charts(department, world, login
     assert f'href="{reverse("reports:index")}?annee=2024-2025">Retour' in page
 
 
+def test_the_browser_may_show_the_inline_charts_and_styles(department, world, login):
+    response = login(world.users["secretariat"]).get(preview_url())
+    policy = response["Content-Security-Policy"]
+    assert "img-src 'self' data:" in policy  # the charts and the logo are data: URIs
+    assert "style-src 'self' 'unsafe-inline'" in policy  # the PDF's stylesheet, in the page
+
+
 def test_the_preview_is_the_pdf_html(department, world, login):
     """The same document as the PDF's, the screen-only link back aside."""
     page = login(world.users["secretariat"]).get(preview_url()).content.decode()
