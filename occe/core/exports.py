@@ -19,7 +19,7 @@ Several sheets: subclass Exporter and return Sheet objects from `sheets()`.
 
 import datetime
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import chain, islice
@@ -53,11 +53,24 @@ class Sheet:
     title: str
     columns: Sequence[Column]
     rows: Iterable[Sequence] = field(default_factory=list)
+    # Called with the worksheet and the number of rows once they are written (to add rows or
+    # charts below the table, outside its filter).
+    finish: Callable | None = None
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A value with its own number format, for a column whose rows mix counts and amounts."""
+
+    value: object
+    format: str | None
 
 
 def cell_value(value):
     """What a cell holds: dates stay dates, aware datetimes become local wall-clock time (Excel
     has no time zones), Decimals stay numbers."""
+    if isinstance(value, Formatted):
+        return Formatted(cell_value(value.value), value.format)
     if isinstance(value, datetime.datetime):
         if timezone.is_aware(value):
             value = timezone.make_naive(value, timezone.get_current_timezone())
@@ -68,6 +81,8 @@ def cell_value(value):
 
 
 def _shown_length(value, column: Column) -> int:
+    if isinstance(value, Formatted):
+        return _shown_length(value.value, Column(column.header, value.format))
     if value is None:
         return 0
     if isinstance(value, datetime.datetime):
@@ -110,13 +125,17 @@ def _write_sheet(workbook: Workbook, sheet: Sheet) -> None:
     for row in chain(sample, rest):
         ws.append(
             [
-                writable_cell(ws, value, number_format=fmt)
+                writable_cell(ws, value.value, number_format=value.format)
+                if isinstance(value, Formatted)
+                else writable_cell(ws, value, number_format=fmt)
                 for value, fmt in zip(row, formats, strict=False)
             ]
         )
         count += 1
     if columns:
         ws.auto_filter.ref = f"A1:{column_letter(len(columns) - 1)}{count + 1}"
+    if sheet.finish:
+        sheet.finish(ws, count)
 
 
 def write_workbook(sheets: Iterable[Sheet]) -> bytes:

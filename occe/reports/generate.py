@@ -5,6 +5,8 @@ The same code serves the background job (occe.reports.jobs) and the command
 from them.
 """
 
+import base64
+import mimetypes
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -12,7 +14,8 @@ from dataclasses import dataclass
 from django.template.loader import render_to_string
 
 from occe.core import formats
-from occe.core.exports import DATE, Column, Exporter, Sheet
+from occe.core.exports import DATE, DECIMAL, INTEGER, MONEY, Column, Exporter, Formatted, Sheet
+from occe.core.indicators import Unit
 from occe.core.models import Association, SchoolYear
 from occe.core.pdf import font_config
 
@@ -33,17 +36,22 @@ class Output:
 
 class ReportWorkbook(Exporter):
     """The `Indicateurs` sheet (the contract: two columns, one row per figure), then one sheet
-    per section with the labels and the previous year's value beside each figure."""
+    per section with the labels and the previous year's value beside each figure, and the
+    section's charts as native Excel charts over their values (below the table). Numbers are
+    real numbers with a format by unit (`# ##0`, `# ##0,00 €` in a French Excel)."""
 
     data: ReportData
 
     def sheets(self):
         data = self.data
+        found: dict[str, list] = {}
+        for chart in charts.report_charts(data):
+            found.setdefault(chart.section, []).append(chart)
         yield Sheet(
             INDICATORS_SHEET,
             [Column("indicateur", width=50), Column("valeur", width=18)],
             [
-                (figure.key, cell(figure.value, figure.unit))
+                (figure.key, _number(figure.value, figure.unit))
                 for section in data.sections
                 for figure in section.figures
             ],
@@ -62,15 +70,16 @@ class ReportWorkbook(Exporter):
                 (
                     figure.label,
                     figure.key,
-                    cell(figure.value, figure.unit),
-                    cell(figure.previous, figure.unit),
+                    _number(figure.value, figure.unit),
+                    _number(figure.previous, figure.unit),
                     _unit_label(figure.unit),
                 )
                 for figure in section.figures
             ]
             if section.text:
                 rows.append(("Texte", "", section.text, None, None))
-            yield Sheet(section.title[:31], columns, rows)
+            finish = charts.sheet_charts(found.get(section.slug, []))
+            yield Sheet(section.title[:31], columns, rows, finish=finish)
         yield Sheet(
             "À propos",
             [Column("Rapport", width=40), Column("Valeur", width=30, format=DATE)],
@@ -78,98 +87,15 @@ class ReportWorkbook(Exporter):
         )
 
 
+NUMBER_FORMATS = {Unit.AMOUNT: MONEY, Unit.COUNT: INTEGER, Unit.NUMBER: DECIMAL}
+
+
+def _number(value, unit: str) -> Formatted:
+    return Formatted(cell(value, unit), NUMBER_FORMATS.get(unit))
+
+
 def _unit_label(unit: str) -> str:
     return {"amount": "€", "number": "", "count": "", "text": ""}.get(unit, "")
-
-
-def report_charts(data: ReportData) -> dict[str, list[charts.Chart]]:
-    """The charts of each section (only those with data)."""
-    found: dict[str, list] = {}
-
-    def add(slug, chart):
-        if chart is not None:
-            found.setdefault(slug, []).append(chart)
-
-    type_labels = [
-        ("maternelle", "Maternelles"),
-        ("elementaire", "Élémentaires"),
-        ("primaire", "Primaires"),
-        ("college", "Collèges"),
-        ("segpa", "SEGPA"),
-        ("lycee", "Lycées"),
-        ("etablissement_specialise", "Établissements spécialisés"),
-    ]
-    add(
-        "cooperatives",
-        charts.bar_chart(
-            "Coopératives affiliées par type",
-            [(label, data.get(f"cooperatives.type.{slug}")) for slug, label in type_labels],
-        ),
-    )
-    add("cooperatives", charts.bar_chart("Adhérents sur cinq ans", data.history))
-    months = data.family("recus.mois.")
-    add(
-        "accompagnement",
-        charts.bar_chart(
-            "Dons des demandes de reçus validées, par mois",
-            [(_month_label(slug), value) for slug, value in sorted(months.items())],
-            unit="€",
-        ),
-    )
-    days = data.family("prets.", ".jours")
-    add(
-        "ressources_et_prets",
-        charts.bar_chart(
-            "Jours de prêt par type de ressource",
-            [(slug.replace("_", " ").capitalize(), value) for slug, value in sorted(days.items())],
-            unit="j",
-        ),
-    )
-    classes = data.family("actions.", ".classes")
-    add(
-        "actions",
-        charts.bar_chart(
-            "Classes participantes par action",
-            [(slug.replace("_", " ").capitalize(), v) for slug, v in sorted(classes.items())],
-        ),
-    )
-    cycles: dict[str, int] = {}  # `actions.<action>.cycles.<cycle>`: classes per cycle
-    for key, value in data.values.items():
-        if key.startswith("actions.") and ".cycles." in key and value:
-            cycle = key.rsplit(".", 1)[-1]
-            cycles[cycle] = cycles.get(cycle, 0) + value
-    add(
-        "actions",
-        charts.bar_chart(
-            "Classes des actions par cycle",
-            [(c.replace("_", " ").capitalize(), v) for c, v in sorted(cycles.items())],
-        ),
-    )
-    return found
-
-
-MONTHS = [
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-]
-
-
-def _month_label(slug: str) -> str:
-    year, _, month = slug.partition("_")
-    try:
-        return f"{MONTHS[int(month) - 1]} {year}"
-    except (ValueError, IndexError):
-        return slug
 
 
 def headlines(data: ReportData) -> dict[str, list[str]]:
@@ -239,20 +165,16 @@ def headlines(data: ReportData) -> dict[str, list[str]]:
     return lines
 
 
-def render_html(data: ReportData, plan: bool = False) -> str:
+def render_html(data: ReportData, plan: bool = False, back_url: str = "") -> str:
+    """The report's HTML: the PDF's source, shown as is by the staff's preview (`back_url`: the
+    link back to the report's page, shown on screen only)."""
     association = Association.get()
-    logo = ""
-    if association.logo:
-        try:
-            logo = association.logo.path
-        except (NotImplementedError, ValueError):
-            logo = ""
-    found = {} if plan else report_charts(data)
+    drawn = {} if plan else charts.draw_all(data)
     lines = {} if plan else headlines(data)
     sections = [
         {
             "data": section,
-            "charts": found.get(section.slug, []),
+            "charts": drawn.get(section.slug, []),
             "headlines": lines.get(section.slug, []),
             "paragraphs": [p.strip() for p in section.text.split("\n\n") if p.strip()],
         }
@@ -263,12 +185,26 @@ def render_html(data: ReportData, plan: bool = False) -> str:
         {
             "data": data,
             "association": association,
-            "logo_path": logo,
+            "logo": _logo_uri(association),
             "sections": sections,
             "title": "Projet d'activité" if plan else "Rapport d'activité",
             "plan": plan,
+            "back_url": back_url,
         },
     )
+
+
+def _logo_uri(association: Association) -> str:
+    """The logo as a data URI: the same HTML shows it in the PDF and in the browser."""
+    if not association.logo:
+        return ""
+    try:
+        with association.logo.open("rb") as handle:
+            content = handle.read()
+    except (OSError, ValueError):
+        return ""
+    kind = mimetypes.guess_type(association.logo.name)[0] or "image/png"
+    return f"data:{kind};base64,{base64.b64encode(content).decode()}"
 
 
 def html_to_pdf(html: str) -> bytes:

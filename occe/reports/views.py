@@ -3,7 +3,7 @@ files produced (staff and administrators only); texts are edited by staff."""
 
 from django.contrib import messages
 from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,7 +13,9 @@ from occe.accounts.access import staff_only, staff_or_board
 from occe.core.jobs import launch
 from occe.core.models import SchoolYear, year_from_request
 
+from .data import collect
 from .forms import SectionTextForm
+from .generate import render_html
 from .models import GeneratedReport, SectionText
 from .sections import PLAN_SECTIONS, SECTIONS
 
@@ -101,6 +103,20 @@ def download(request, pk, kind):
     except OSError:
         raise Http404 from None
     return FileResponse(handle, as_attachment=True, filename=f"{report.basename}.{kind}")
+
+
+@staff_or_board
+def preview(request, annee, document):
+    """The report (or the activity plan) as the PDF's HTML, charts inline, from today's data:
+    what the next generation will print, without waiting for it."""
+    year = _year(annee)
+    if document not in GeneratedReport.Kind.values or year is None:
+        raise Http404
+    plan = document == GeneratedReport.Kind.PLAN
+    if not plan and year.start_year > SchoolYear.objects.current().start_year:
+        raise Http404  # no report of a year not begun
+    back = _index_url(year.previous() if plan else year)
+    return HttpResponse(render_html(collect(year, plan=plan), plan=plan, back_url=back))
 
 
 @staff_only

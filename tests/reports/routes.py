@@ -1,5 +1,5 @@
-"""The report's pages with every role: staff and administrators generate and download, staff
-edit the texts; everyone else gets a 403."""
+"""The report's pages with every role: staff and administrators generate, preview and download,
+staff edit the texts; everyone else gets a 403."""
 
 from types import SimpleNamespace
 
@@ -27,5 +27,7 @@ ROUTES = [
     Route("reports:generate", as_post(STAFF_AND_BOARD), {}, "post", {"annee": "year.label"}),
     Route("reports:status", STAFF_AND_BOARD, REPORT),
     Route("reports:download", STAFF_AND_BOARD, {**REPORT, "kind": "=pdf"}),
+    Route("reports:preview", STAFF_AND_BOARD, {"annee": "year.label", "document": "=rapport"}),
+    Route("reports:preview", STAFF_AND_BOARD, {"annee": "year.label", "document": "=projet"}),
     Route("reports:text_edit", STAFF, {"annee": "year.label", "section": "=preambule"}),
 ]
