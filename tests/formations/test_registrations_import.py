@@ -226,3 +226,13 @@ def test_others_may_not_import(world, login, role):
     client = login(world.users[role])
     assert client.get(reverse("formations:import")).status_code == 403
     assert client.post(reverse("formations:import"), {}).status_code == 403
+
+
+def test_the_sessions_page_leads_staff_to_the_import(world, login):
+    url = reverse("formations:import")
+    assert (
+        url
+        in login(world.users["animation"]).get(reverse("formations:session_list")).content.decode()
+    )
+    board = login(world.users["administrateur"]).get(reverse("formations:session_list"))
+    assert board.status_code == 200 and url not in board.content.decode()
