@@ -52,7 +52,7 @@ def _training_entry(training, sessions) -> Entry:
             if place and place not in where:
                 where.append(place)
     firsts = [s.first_date for s in sessions if s.first_date]
-    details = " et ".join(", ".join(where).rsplit(", ", 1)) if where else ""
+    details = " et ".join([", ".join(where[:-1]), where[-1]]) if len(where) > 1 else "".join(where)
     if training.partner:
         details = f"{details} — avec {training.partner}" if details else f"avec {training.partner}"
     return Entry(
