@@ -28,7 +28,8 @@ from .models import Session, SessionPart, StaffTraining
     ),
 )
 def planned_trainings(year: SchoolYear) -> list[Entry]:
-    """One entry per training with sessions planned in the year, under its theme."""
+    """One entry per training with sessions planned in the year, under its theme, the first
+    to begin first."""
     sessions = (
         Session.objects.in_year(year)
         .exclude(status=Session.Status.ANNULEE)
@@ -39,7 +40,9 @@ def planned_trainings(year: SchoolYear) -> list[Entry]:
     by_training = defaultdict(list)
     for session in sessions:
         by_training[session.training].append(session)
-    return [_training_entry(training, listed) for training, listed in by_training.items()]
+    entries = [_training_entry(training, listed) for training, listed in by_training.items()]
+    # Under each theme, in the order of the year (the first session first).
+    return sorted(entries, key=lambda e: (e.group, e.values["premiere_date"] or year.end_date))
 
 
 def _training_entry(training, sessions) -> Entry:
