@@ -283,34 +283,41 @@ class RegistrationImporter(Importer):
                     row
                 )
         held = Session.Status.TENUE if self.done else Session.Status.OUVERTE
-        created = []
-        for key, listed in wanted.items():
-            first = listed[0].values
-            training = db.trainings[normalize_header(first["training"])]
-            session = Session.objects.create(
-                training=training,
-                label=first["place"],
+        created = Session.objects.bulk_create(
+            Session(
+                training=db.trainings[normalize_header(listed[0].values["training"])],
+                label=listed[0].values["place"],
                 capacity=max(1, min(MAX_CAPACITY, len(listed))),
-                registration_deadline=first["date"],
+                registration_deadline=listed[0].values["date"],
                 status=held,
             )
-            hours = first["hours"] or min(training.hours, MAX_DAY_HOURS)
-            end = datetime.datetime.combine(first["date"], START) + datetime.timedelta(
-                hours=float(hours)
-            )
-            SessionPart.objects.create(
-                session=session,
-                date=first["date"],
-                start_time=START,
-                end_time=end.time(),
-                place=first["place"] or NO_PLACE,
-            )
-            db.sessions[key] = session
-            created.append(session)
+            for listed in wanted.values()
+        )
+        SessionPart.objects.bulk_create(
+            self._part(session, listed[0].values)
+            for session, listed in zip(created, wanted.values(), strict=True)
+        )
+        db.sessions.update(zip(wanted, created, strict=True))
         if self.done:
             found = {self._session(row, db).pk for row in rows} - {s.pk for s in created}
             Session.objects.filter(pk__in=found).update(status=Session.Status.TENUE)
         return len(created)
+
+    @staticmethod
+    def _part(session: Session, values: dict) -> SessionPart:
+        """The one part of an imported session: from 9:00, the length given (else the
+        training's, at most a day's)."""
+        hours = values["hours"] or min(session.training.hours, MAX_DAY_HOURS)
+        end = datetime.datetime.combine(values["date"], START) + datetime.timedelta(
+            hours=float(hours)
+        )
+        return SessionPart(
+            session=session,
+            date=values["date"],
+            start_time=START,
+            end_time=end.time(),
+            place=values["place"] or NO_PLACE,
+        )
 
     def _record_attendance(self, rows: list[Row], db: Database, author) -> None:
         parts = defaultdict(list)

@@ -177,6 +177,19 @@ def test_planning_costs_the_same_queries_for_more_rows(past, catalogue, staff):
     assert len(many) == len(few)
 
 
+def test_applying_costs_the_same_queries_for_more_rows_and_sessions(past, catalogue, staff):
+    importer = RegistrationImporter(school_year=past, done=True, author=staff)
+    importer.apply(importer.plan(xlsx([line(0, in_year(past, 9, 20))])))  # a session exists
+    one = importer.plan(xlsx([line(1, in_year(past, 10, 1))]))
+    with CaptureQueriesContext(connection) as few:
+        importer.apply(one)
+    rows = [line(n, in_year(past, 11, 1 + n % 5)) for n in range(2, 22)]
+    many = importer.plan(xlsx(rows))
+    with CaptureQueriesContext(connection) as more:
+        assert importer.apply(many)["sessions"] == 5
+    assert len(more) == len(few)
+
+
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("role", ["secretariat", "animation"])
 def test_web_import_of_a_past_year_as_done(world, login, role):
