@@ -213,6 +213,8 @@ def generate_plan(year: SchoolYear, progress: Callable[[str], None] | None = Non
     data = collect_plan(year, progress=progress)
     collected = time.perf_counter()
     xlsx = PlanWorkbook(data=data).render()
+    if progress:  # the job's steps: one per section, this one, then the two files stored
+        progress("classeur")
     html = render_plan_html(data)
     prepared = time.perf_counter()
     pdf = html_to_pdf(html)

@@ -286,3 +286,11 @@ def test_the_texts_markup_and_the_french_values():
     hours = Column("heures", "Durée", "number", "{} h")
     assert (hours.show(Decimal("1.50")), hours.show(Decimal("3.00"))) == ("1,5 h", "3 h")
     assert Column("d", "Date", "text").show(datetime.date(2026, 9, 1)) == "1er septembre 2026"
+
+
+def test_the_job_progress_reaches_its_total(planned):
+    from occe.reports.generate import steps
+
+    seen = []
+    generate_plan(planned, progress=seen.append)
+    assert len(seen) + 2 == steps(plan=True)  # the job then stores the PDF and the workbook
