@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import catalogue, figures, manage
+from .views import catalogue, figures, imports, manage
 
 app_name = "formations"
 urlpatterns = [
@@ -31,6 +31,9 @@ urlpatterns = [
         name="attendance_mark",
     ),
     path("parties/<int:pk>/emargement.pdf", manage.attendance_sheet_pdf, name="attendance_sheet"),
+    path("inscriptions/import/", imports.upload, name="import"),
+    path("inscriptions/import/<int:batch_pk>/", imports.preview, name="import_preview"),
+    path("inscriptions/import/modele.xlsx", imports.template, name="import_template"),
     path("themes/", manage.themes, name="themes"),
     path("themes/<int:pk>/", manage.theme_edit, name="theme_edit"),
     path("chiffres/", figures.figures, name="figures"),

@@ -222,6 +222,10 @@ def generate(
 ) -> Output:
     """The report of `year` (or its activity plan, with `plan`): both files, and how long each
     part took (seconds)."""
+    if plan:  # the activity plan has its own layout (occe.reports.plan)
+        from .plan import generate_plan
+
+        return generate_plan(year, progress)
     started = time.perf_counter()
     data = collect(year, progress=progress, plan=plan)
     collected = time.perf_counter()

@@ -264,44 +264,5 @@ def section_of(
     return BY_SLUG.get(declared_section or "", OTHER)
 
 
-# The activity plan (projet d'activité) of a coming year, after the seed of the OCCE 02: its
-# texts are written per section and year like the report's; its figures are those the apps
-# already have for that year (trainings planned with their length, actions' editions…).
-PLAN_SECTIONS = [
-    Section("projet_introduction", "Introduction"),
-    Section("projet_accompagnement", "Accompagnement des coopératives"),
-    Section(
-        "projet_formations",
-        "Les formations",
-        ("formations.",),
-        tables=(
-            ItemTable(
-                "formations.",
-                "Formations prévues",
-                "Formation",
-                (("duree", "Durée (h)"),),
-            ),
-        ),
-    ),
-    Section(
-        "projet_actions",
-        "Les actions pédagogiques",
-        ("actions.",),
-        tables=(
-            ItemTable(
-                "actions.",
-                "Actions de l'année",
-                "Action",
-                (("classes", "Classes"), ("ecoles", "Écoles"), ("interventions", "Interventions")),
-            ),
-        ),
-    ),
-    Section("projet_selection", "Règles de sélection des classes"),
-    Section("projet_ressources", "Ressources et prêts", ("prets.",), tables=(LOANS_TABLE,)),
-    Section(
-        "projet_vie_associative",
-        "La vie associative",
-        ("reunions.",),
-        tables=(MEETINGS_TABLE,),
-    ),
-]
+# The activity plan's sections (projet d'activité): occe.reports.plan_sections.
+from .plan_sections import PLAN_SECTIONS  # noqa: E402, F401
