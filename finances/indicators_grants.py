@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from occe.core.indicators import Unit, indicator
+from occe.core.indicators import Unit, indicator, shared
 from occe.core.models import SchoolYear
 
 from .models import (
@@ -37,9 +37,15 @@ def _span(year: SchoolYear) -> tuple:
     return (year.start_date, year.end_date)
 
 
+@shared
+def has_sessions(year: SchoolYear) -> bool:
+    return GrantSession.objects.of_year(year).exists()
+
+
+@shared
 def applications_per_kind(year: SchoolYear) -> dict[str, dict] | None:
     """{kind: {received, granted, refused, granted_amount}} for the sessions of the year."""
-    if not GrantSession.objects.of_year(year).exists():
+    if not has_sessions(year):
         return None
     rows = (
         GrantApplication.objects.filter(session__date__range=_span(year))
@@ -66,6 +72,7 @@ def applications_per_kind(year: SchoolYear) -> dict[str, dict] | None:
     return result
 
 
+@shared
 def paid_per_kind(year: SchoolYear) -> dict[str, Decimal] | None:
     rows = dict(
         GrantPayment.objects.valid()
@@ -73,7 +80,7 @@ def paid_per_kind(year: SchoolYear) -> dict[str, Decimal] | None:
         .values_list("application__kind")
         .annotate(total=Sum("amount"))
     )
-    if not rows and not GrantSession.objects.of_year(year).exists():
+    if not rows and not has_sessions(year):
         return None
     return {kind: rows.get(kind, Decimal("0")) for kind in GrantKind.values}
 
@@ -104,6 +111,7 @@ def solidarity_paid(year: SchoolYear) -> Decimal | None:
     return None if paid is None else paid[GrantKind.SOLIDARITE]
 
 
+@shared
 def trousse_totals(year: SchoolYear) -> dict | None:
     totals = TroussePayback.objects.filter(date__range=_span(year)).aggregate(
         projects=Count("pk"), collected=Sum("collected"), paid_back=Sum("paid_back")
@@ -138,12 +146,13 @@ def claims(year: SchoolYear) -> int | None:
     return count or None
 
 
+@shared
 def subsidies(year: SchoolYear) -> dict | None:
     """The year's municipal subsidies, both sources, each coop counted once: amount, coops,
     and the part of each source (typed_amount, typed_coops, crfs_amount, crfs_coops,
     set_aside: typed in but not counted, the coop's CRFS counting)."""
     totals = subsidies_of_year(year)
-    totals.pop("rows")
+    del totals["rows"]
     has_typed = MunicipalSubsidy.objects.filter(school_year=year).exists()
     return totals if totals["coops"] or has_typed else None
 
