@@ -205,7 +205,7 @@ def contribution_names(year: SchoolYear) -> dict[str, str]:
 
 @indicator(
     "actions.*.budget.contributions.*",
-    "Contribution",
+    "Participation financière",
     section=SECTION,
     unit=Unit.AMOUNT,
     names=contribution_names,

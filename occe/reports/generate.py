@@ -121,7 +121,7 @@ def report_charts(data: ReportData) -> dict[str, list[charts.Chart]]:
         "ressources_et_prets",
         charts.bar_chart(
             "Jours de prêt par type de ressource",
-            [(slug.replace("_", " ").capitalize(), value) for slug, value in sorted(days.items())],
+            [(data.name("prets.", slug), value) for slug, value in sorted(days.items())],
             unit="j",
         ),
     )
@@ -130,7 +130,7 @@ def report_charts(data: ReportData) -> dict[str, list[charts.Chart]]:
         "actions",
         charts.bar_chart(
             "Classes participantes par action",
-            [(slug.replace("_", " ").capitalize(), v) for slug, v in sorted(classes.items())],
+            [(data.name("actions.", slug), v) for slug, v in sorted(classes.items())],
         ),
     )
     cycles: dict[str, int] = {}  # `actions.<action>.cycles.<cycle>`: classes per cycle
