@@ -11,6 +11,7 @@ import datetime
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from occe.core.indicators import Unit, indicator, shared
 from occe.core.models import SchoolYear
@@ -22,12 +23,16 @@ CENT = Decimal("0.01")
 COOP, TROUSSE = Channel.COOPERATIVE, Channel.TROUSSE
 
 
-def validated_requests(year: SchoolYear, channel: str | None = None):
-    requests = DonationRequest.objects.filter(
-        status=DonationRequest.Status.VALIDATED,
-        decided_at__date__range=(year.start_date, year.end_date),
+def _moment(day: datetime.date) -> datetime.datetime:
+    """Midnight of `day`, local time: comparisons on the indexed column, no conversion."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def _decided(prefix: str, start: datetime.date, end: datetime.date) -> Q:
+    """Decided from `start` (included) to `end` (excluded), local time."""
+    return Q(
+        **{f"{prefix}decided_at__gte": _moment(start), f"{prefix}decided_at__lt": _moment(end)}
     )
-    return requests if channel is None else requests.filter(channel=channel)
 
 
 def months(year: SchoolYear) -> list[tuple[str, datetime.date, datetime.date]]:
@@ -37,35 +42,37 @@ def months(year: SchoolYear) -> list[tuple[str, datetime.date, datetime.date]]:
     return [(f"{start:%Y_%m}", start, end) for start, end in zip(starts, ends, strict=True)]
 
 
+def _validated(year: SchoolYear, prefix: str = "") -> Q:
+    after_end = year.end_date + datetime.timedelta(days=1)
+    validated = Q(**{f"{prefix}status": DonationRequest.Status.VALIDATED})
+    return validated & _decided(prefix, year.start_date, after_end)
+
+
 @shared
 def receipt_figures(year: SchoolYear) -> dict:
     """Both channels' figures and the amount of each month, in two queries: the validated
     requests counted per channel, then their valid receipts summed per channel and per month
     (twelve conditional sums)."""
-    requests = validated_requests(year).aggregate(
-        **{channel: Count("pk", filter=Q(channel=channel)) for channel in (COOP, TROUSSE)}
+    channels = (COOP, TROUSSE)
+    requests = DonationRequest.objects.filter(_validated(year)).aggregate(
+        **{channel: Count("pk", filter=Q(channel=channel)) for channel in channels}
     )
     in_month = {
-        slug: Sum(
-            "amount",
-            filter=Q(request__decided_at__date__gte=start) & Q(request__decided_at__date__lt=end),
-        )
+        slug: Sum("amount", filter=_decided("request__", start, end))
         for slug, start, end in months(year)
+    }
+    per_channel = {
+        f"{name}_{channel}": function(field, filter=Q(request__channel=channel))
+        for channel in channels
+        for name, function, field in (("amount", Sum, "amount"), ("receipts", Count, "pk"))
     }
     totals = (
         Receipt.objects.valid()
-        .filter(request__in=validated_requests(year).values("pk"))
-        .aggregate(
-            **{
-                f"{name}_{channel}": function(field, filter=Q(request__channel=channel))
-                for channel in (COOP, TROUSSE)
-                for name, function, field in (("amount", Sum, "amount"), ("receipts", Count, "pk"))
-            },
-            **{f"month_{slug}": expression for slug, expression in in_month.items()},
-        )
+        .filter(_validated(year, "request__"))
+        .aggregate(**per_channel, **{f"month_{slug}": sum_ for slug, sum_ in in_month.items()})
     )
     figures = {"months": {}}
-    for channel in (COOP, TROUSSE):
+    for channel in channels:
         figures[channel] = requests[channel] and {
             "requests": requests[channel],
             "amount": (totals[f"amount_{channel}"] or Decimal("0")).quantize(CENT),

@@ -4,11 +4,13 @@ sections, each item under its real name (the training's title, the action's, the
 the kind of resource), never its slug."""
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 from freezegun import freeze_time
+from openpyxl import load_workbook
 
 from actions.models import BudgetLine, ClassRegistration, Intervention
 from cooperatives.models import Cooperative
@@ -331,6 +333,13 @@ def test_every_contract_key_has_its_exact_value(department):
     assert {key: values.get(key, "absent") for key in wanted} == wanted
     assert isinstance(values["recus.montant"], Decimal | float)
     assert values["recus.mois.2024_10"] == 275.5 and values["recus.mois.2025_03"] == 50
+    # The sections' sheets name each item as the PDF does, never by its slug.
+    book = load_workbook(io.BytesIO(output.xlsx))
+    labels = [row[0] for row in book["Nos formations"].iter_rows(min_row=2, values_only=True)]
+    assert "Sessions tenues — Premiers pas de mandataire" in labels
+    labels = [row[0] for row in book["Ressources et prêts"].iter_rows(min_row=2, values_only=True)]
+    assert "Quantité vendue par produit — Agenda coopératif" in labels
+    assert not any(department["product"] in str(label) for label in labels)
 
 
 def test_the_pdf_shows_each_figure_in_french_in_its_section(department):

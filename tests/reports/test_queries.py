@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 # data.collect of a year: every indicator of that year and of the year before, the members of
 # the three years before for the five-year chart, the sections' texts.
-QUERIES = 107
+QUERIES = 103
 
 
 @pytest.mark.parametrize("coops", [30, 90])
