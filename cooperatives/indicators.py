@@ -123,7 +123,7 @@ def members_change(year: SchoolYear) -> int | None:
     if current is None:
         return None
     previous = _figures(SchoolYear.objects.filter(start_year=year.start_year - 1).first())
-    if current is None or previous is None:
+    if previous is None:
         return None
     return current["members"] - previous["members"]
 
