@@ -490,7 +490,12 @@ class Contribution(models.Model):
 # Flyers ------------------------------------------------------------------------------------
 
 
-class Flyer(models.Model):
+class FlyerQuerySet(ReadByStaffAndBoard):
+    # The animators make the actions' flyers.
+    writers = staticmethod(rules.is_staff_member)
+
+
+class Flyer(WrittenByRole, models.Model):
     """A flyer the association made (on a departmental action, a training…) and gave out to
     the circonscriptions or at the communes' forums: « Communication » in the annual report
     counts those of the year (`communication.flyers`)."""
@@ -509,6 +514,8 @@ class Flyer(models.Model):
         blank=True,
         help_text="Par exemple « circonscriptions, forum des associations de Bagneux ».",
     )
+
+    objects = FlyerQuerySet.as_manager()
 
     class Meta:
         verbose_name = "flyer"
