@@ -19,7 +19,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 
-from occe.core.indicators import Unit, indicator
+from occe.core.indicators import Unit, indicator, shared
 from occe.core.models import SchoolYear
 
 from .models import (
@@ -42,10 +42,22 @@ TAKING_PART = [
 ]
 
 
+@shared
+def _edition_rows(year: SchoolYear) -> list[tuple[int, str, str]]:
+    """(edition pk, action slug, action title) of the year's editions: one query."""
+    return list(
+        Edition.objects.filter(school_year=year).values_list("pk", "action__slug", "action__title")
+    )
+
+
 def _editions(year: SchoolYear) -> dict[int, str] | None:
     """{edition pk: action slug} of the year, None when there is none."""
-    rows = dict(Edition.objects.filter(school_year=year).values_list("pk", "action__slug"))
-    return rows or None
+    return {pk: slug for pk, slug, _ in _edition_rows(year)} or None
+
+
+def action_names(year: SchoolYear) -> dict[str, str]:
+    """{action slug: title}: the names of the per-action figures' items."""
+    return {slug: title for _, slug, title in _edition_rows(year)}
 
 
 def _per_edition(year: SchoolYear, rows, default=0) -> dict[str, int | Decimal] | None:
@@ -63,30 +75,45 @@ def _classes(year: SchoolYear):
     return ClassRegistration.objects.filter(edition__school_year=year, status__in=TAKING_PART)
 
 
-@indicator("actions.*.classes", "Classes participantes", section=SECTION)
-def classes(year: SchoolYear) -> dict[str, int] | None:
-    rows = _classes(year).values("edition").annotate(n=Count("pk")).values_list("edition", "n")
-    return _per_edition(year, rows)
-
-
-@indicator("actions.*.ecoles", "Écoles participantes", section=SECTION)
-def schools(year: SchoolYear) -> dict[str, int] | None:
-    rows = (
+@shared
+def _class_figures(year: SchoolYear) -> list[tuple[int, int, int, int]]:
+    """(edition, classes, schools, pupils) of the classes taking part: one query."""
+    return list(
         _classes(year)
         .values("edition")
-        .annotate(n=Count("cooperative", distinct=True))
-        .values_list("edition", "n")
+        .annotate(n=Count("pk"), schools=Count("cooperative", distinct=True), pupils=Sum("pupils"))
+        .values_list("edition", "n", "schools", "pupils")
     )
-    return _per_edition(year, rows)
 
 
-@indicator("actions.*.eleves", "Élèves des classes participantes", section=SECTION)
+def _column(year: SchoolYear, index: int) -> dict | None:
+    return _per_edition(year, [(row[0], row[index]) for row in _class_figures(year)])
+
+
+@indicator("actions.*.classes", "Classes participantes", section=SECTION, names=action_names)
+def classes(year: SchoolYear) -> dict[str, int] | None:
+    return _column(year, 1)
+
+
+@indicator("actions.*.ecoles", "Écoles participantes", section=SECTION, names=action_names)
+def schools(year: SchoolYear) -> dict[str, int] | None:
+    return _column(year, 2)
+
+
+@indicator(
+    "actions.*.eleves", "Élèves des classes participantes", section=SECTION, names=action_names
+)
 def pupils(year: SchoolYear) -> dict[str, int] | None:
-    rows = _classes(year).values("edition").annotate(n=Sum("pupils")).values_list("edition", "n")
-    return _per_edition(year, rows)
+    return _column(year, 3)
 
 
-@indicator("actions.*.interventions", "Interventions réalisées en classe", section=SECTION)
+@indicator(
+    "actions.*.interventions",
+    "Interventions réalisées en classe",
+    section=SECTION,
+    names=action_names,
+)
+@shared
 def interventions(year: SchoolYear) -> dict[str, int] | None:
     rows = (
         Intervention.objects.filter(edition__school_year=year, status=Intervention.Status.REALISEE)
@@ -97,31 +124,10 @@ def interventions(year: SchoolYear) -> dict[str, int] | None:
     return _per_edition(year, rows)
 
 
-def _budget(year: SchoolYear, kind_filter: Q) -> list:
+@shared
+def _budget(year: SchoolYear) -> list[tuple[int, Decimal | None, Decimal | None]]:
+    """(edition, spent, given by the partners) of the year's editions: one query."""
     return list(
-        BudgetLine.objects.filter(edition__school_year=year)
-        .values("edition")
-        .annotate(n=Sum("amount", filter=kind_filter))
-        .values_list("edition", "n")
-    )
-
-
-@indicator(
-    "actions.*.budget.total", "Montant global de l'action", section=SECTION, unit=Unit.AMOUNT
-)
-def budget_total(year: SchoolYear) -> dict[str, Decimal] | None:
-    rows = _budget(year, Q(kind=BudgetLine.Kind.DEPENSE))
-    return _per_edition(year, rows, Decimal("0"))
-
-
-@indicator(
-    "actions.*.budget.part_association",
-    "Part de l'association (montant global − contributions des partenaires)",
-    section=SECTION,
-    unit=Unit.AMOUNT,
-)
-def budget_share(year: SchoolYear) -> dict[str, Decimal] | None:
-    rows = (
         BudgetLine.objects.filter(edition__school_year=year)
         .values("edition")
         .annotate(
@@ -130,7 +136,33 @@ def budget_share(year: SchoolYear) -> dict[str, Decimal] | None:
         )
         .values_list("edition", "spent", "given")
     )
-    share = [(e, (spent or Decimal("0")) - (given or Decimal("0"))) for e, spent, given in rows]
+
+
+def _money(value: Decimal | None) -> Decimal:
+    return value or Decimal("0")
+
+
+@indicator(
+    "actions.*.budget.total",
+    "Montant global de l'action",
+    section=SECTION,
+    unit=Unit.AMOUNT,
+    names=action_names,
+)
+def budget_total(year: SchoolYear) -> dict[str, Decimal] | None:
+    rows = [(edition, _money(spent)) for edition, spent, _ in _budget(year)]
+    return _per_edition(year, rows, Decimal("0"))
+
+
+@indicator(
+    "actions.*.budget.part_association",
+    "Part de l'association (montant global − contributions des partenaires)",
+    section=SECTION,
+    unit=Unit.AMOUNT,
+    names=action_names,
+)
+def budget_share(year: SchoolYear) -> dict[str, Decimal] | None:
+    share = [(e, _money(spent) - _money(given)) for e, spent, given in _budget(year)]
     return _per_edition(year, share, Decimal("0"))
 
 
@@ -139,10 +171,52 @@ def budget_share(year: SchoolYear) -> dict[str, Decimal] | None:
     "Contributions des partenaires",
     section=SECTION,
     unit=Unit.AMOUNT,
+    names=action_names,
 )
 def budget_contributions(year: SchoolYear) -> dict[str, Decimal] | None:
-    rows = _budget(year, Q(kind=BudgetLine.Kind.CONTRIBUTION))
+    rows = [(edition, _money(given)) for edition, _, given in _budget(year)]
     return _per_edition(year, rows, Decimal("0"))
+
+
+@shared
+def _contribution_lines(year: SchoolYear) -> list[tuple[str, str, str, Decimal]]:
+    """(action slug, contributor slug, contributor, amount) of each contributor of the year's
+    editions (its lines summed, contributors typed alike being one), in one query."""
+    editions = _editions(year) or {}
+    rows = (
+        BudgetLine.objects.filter(edition__school_year=year, kind=BudgetLine.Kind.CONTRIBUTION)
+        .values_list("edition", "label", "amount")
+        .order_by("edition", "pk")
+    )
+    lines: dict[tuple[str, str], list] = {}
+    for edition, label, amount in rows:
+        key = (editions[edition], theme_slug(label))
+        line = lines.setdefault(key, [label.strip(), Decimal("0")])
+        line[1] += amount
+    return [(action, slug, name, amount) for (action, slug), (name, amount) in lines.items()]
+
+
+def contribution_names(year: SchoolYear) -> dict[str, str]:
+    names = action_names(year)
+    for action, slug, name, _ in _contribution_lines(year):
+        names[f"{action}.{slug}"] = name
+    return names
+
+
+@indicator(
+    "actions.*.budget.contributions.*",
+    "Participation financière",
+    section=SECTION,
+    unit=Unit.AMOUNT,
+    names=contribution_names,
+)
+def contributions(year: SchoolYear) -> dict[str, Decimal] | None:
+    """`actions.thea.budget.contributions.dsden`: what each contributor (partner, commune, the
+    Rectorat…) gave to the action's edition of the year, one line each as in the seed report
+    (« 500 € de la DSDEN et 4 000 € du Rectorat »). None when the year has no edition."""
+    if _editions(year) is None:
+        return None
+    return {f"{action}.{slug}": amount for action, slug, _, amount in _contribution_lines(year)}
 
 
 # --- Classes by cycle -------------------------------------------------------------------------
@@ -150,6 +224,7 @@ def budget_contributions(year: SchoolYear) -> dict[str, Decimal] | None:
 CYCLES = (1, 2, 3, 4)
 
 
+@shared
 def _cycle_counts(year: SchoolYear) -> dict[int, dict[int, int]]:
     """{edition pk: {cycle: classes}} of the classes taking part, in one query. A multi-level
     class spanning two cycles (CE2-CM1) counts in each of them."""
@@ -174,22 +249,42 @@ def total_classes_of_cycle(year: SchoolYear, cycle: int) -> int | None:
     return sum(per_cycle[cycle] for per_cycle in _cycle_counts(year).values())
 
 
-@indicator("actions.*.cycles.cycle_1", "Classes participantes de cycle 1", section=SECTION)
+@indicator(
+    "actions.*.cycles.cycle_1",
+    "Classes participantes de cycle 1",
+    section=SECTION,
+    names=action_names,
+)
 def classes_cycle_1(year: SchoolYear) -> dict[str, int] | None:
     return classes_of_cycle(year, 1)
 
 
-@indicator("actions.*.cycles.cycle_2", "Classes participantes de cycle 2", section=SECTION)
+@indicator(
+    "actions.*.cycles.cycle_2",
+    "Classes participantes de cycle 2",
+    section=SECTION,
+    names=action_names,
+)
 def classes_cycle_2(year: SchoolYear) -> dict[str, int] | None:
     return classes_of_cycle(year, 2)
 
 
-@indicator("actions.*.cycles.cycle_3", "Classes participantes de cycle 3", section=SECTION)
+@indicator(
+    "actions.*.cycles.cycle_3",
+    "Classes participantes de cycle 3",
+    section=SECTION,
+    names=action_names,
+)
 def classes_cycle_3(year: SchoolYear) -> dict[str, int] | None:
     return classes_of_cycle(year, 3)
 
 
-@indicator("actions.*.cycles.cycle_4", "Classes participantes de cycle 4", section=SECTION)
+@indicator(
+    "actions.*.cycles.cycle_4",
+    "Classes participantes de cycle 4",
+    section=SECTION,
+    names=action_names,
+)
 def classes_cycle_4(year: SchoolYear) -> dict[str, int] | None:
     return classes_of_cycle(year, 4)
 
@@ -199,7 +294,7 @@ def classes_cycle_4(year: SchoolYear) -> dict[str, int] | None:
 def total_classes(year: SchoolYear) -> int | None:
     if _editions(year) is None:
         return None
-    return _classes(year).count()
+    return sum(classes for _, classes, _, _ in _class_figures(year))
 
 
 @indicator("actions.classes_cycle_1", "Classes de cycle 1, toutes actions", section=SECTION)
@@ -229,6 +324,7 @@ def total_classes_cycle_4(year: SchoolYear) -> int | None:
     "actions.*.interventions_planifiees",
     "Interventions prévues en classe (non annulées)",
     section=SECTION,
+    names=action_names,
 )
 def interventions_planned(year: SchoolYear) -> dict[str, int] | None:
     rows = (
@@ -246,6 +342,7 @@ def interventions_planned(year: SchoolYear) -> dict[str, int] | None:
     "Interventions réalisées par classe participante",
     section=SECTION,
     unit=Unit.NUMBER,
+    names=action_names,
 )
 def interventions_per_class(year: SchoolYear) -> dict[str, Decimal] | None:
     """Held interventions ÷ classes taking part, two decimals (0 without classes)."""
@@ -268,12 +365,19 @@ def _count_per_edition(year: SchoolYear, queryset, edition_field: str) -> dict |
     return _per_edition(year, rows)
 
 
-@indicator("actions.*.productions", "Productions envoyées par les classes", section=SECTION)
+@indicator(
+    "actions.*.productions",
+    "Productions envoyées par les classes",
+    section=SECTION,
+    names=action_names,
+)
 def productions(year: SchoolYear) -> dict[str, int] | None:
     return _count_per_edition(year, Production.objects.filter(edition__school_year=year), "edition")
 
 
-@indicator("actions.*.productions_acceptees", "Productions acceptées", section=SECTION)
+@indicator(
+    "actions.*.productions_acceptees", "Productions acceptées", section=SECTION, names=action_names
+)
 def productions_accepted(year: SchoolYear) -> dict[str, int] | None:
     accepted = Production.objects.filter(
         edition__school_year=year, status=Production.Status.ACCEPTEE
@@ -281,19 +385,21 @@ def productions_accepted(year: SchoolYear) -> dict[str, int] | None:
     return _count_per_edition(year, accepted, "edition")
 
 
-@indicator("actions.*.reponses", "Réponses des classes aux manches", section=SECTION)
+@indicator(
+    "actions.*.reponses", "Réponses des classes aux manches", section=SECTION, names=action_names
+)
 def answers(year: SchoolYear) -> dict[str, int] | None:
     answered = Submission.objects.filter(round__edition__school_year=year)
     return _count_per_edition(year, answered, "round__edition")
 
 
-@indicator("actions.*.reponses_notees", "Réponses notées", section=SECTION)
+@indicator("actions.*.reponses_notees", "Réponses notées", section=SECTION, names=action_names)
 def answers_scored(year: SchoolYear) -> dict[str, int] | None:
     scored = Submission.objects.filter(round__edition__school_year=year, score__isnull=False)
     return _count_per_edition(year, scored, "round__edition")
 
 
-@indicator("actions.*.diplomes", "Diplômes délivrés", section=SECTION)
+@indicator("actions.*.diplomes", "Diplômes délivrés", section=SECTION, names=action_names)
 def diplomas(year: SchoolYear) -> dict[str, int] | None:
     issued = Diploma.objects.filter(registration__edition__school_year=year)
     return _count_per_edition(year, issued, "registration__edition")
@@ -319,19 +425,36 @@ def _outside_actions(year: SchoolYear):
     )
 
 
+@shared
+def _theme_rows(year: SchoolYear) -> list[tuple[str, int, str, int]]:
+    """(theme, coop, status, interventions) outside actions in the year: one query."""
+    return list(
+        _outside_actions(year)
+        .values_list("theme", "cooperative", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+
+
+def theme_names(year: SchoolYear) -> dict[str, str]:
+    """{theme slug: the theme as first typed} (« Jeux coopératifs »)."""
+    names: dict[str, str] = {}
+    for theme, _, _, _ in sorted(_theme_rows(year)):
+        names.setdefault(theme_slug(theme), theme.strip())
+    return names
+
+
 @indicator(
     "interventions.*.cooperatives",
     "Coopératives touchées par les interventions hors action (réalisées), par thème",
     section=THEMES_SECTION,
+    names=theme_names,
 )
 def themes_cooperatives(year: SchoolYear) -> dict[str, int] | None:
     """Per theme: distinct coops where an intervention of the theme was held in the year; a
     theme whose interventions were all planned or cancelled counts 0."""
-    rows = (
-        _outside_actions(year).values_list("theme", "cooperative", "status").order_by().distinct()
-    )
     reached: dict[str, set] = {}
-    for theme, cooperative, status in rows:
+    for theme, cooperative, status, _ in _theme_rows(year):
         coops = reached.setdefault(theme_slug(theme), set())
         if status == Intervention.Status.REALISEE:
             coops.add(cooperative)
@@ -342,16 +465,11 @@ def themes_cooperatives(year: SchoolYear) -> dict[str, int] | None:
     "interventions.*.interventions",
     "Interventions hors action réalisées, par thème",
     section=THEMES_SECTION,
+    names=theme_names,
 )
 def themes_interventions(year: SchoolYear) -> dict[str, int] | None:
-    rows = (
-        _outside_actions(year)
-        .values("theme")
-        .annotate(n=Count("pk", filter=Q(status=Intervention.Status.REALISEE)))
-        .values_list("theme", "n")
-    )
     held: dict[str, int] = {}
-    for theme, n in rows:
+    for theme, _, status, n in _theme_rows(year):
         slug = theme_slug(theme)
-        held[slug] = held.get(slug, 0) + n
+        held[slug] = held.get(slug, 0) + (n if status == Intervention.Status.REALISEE else 0)
     return held or None

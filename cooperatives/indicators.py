@@ -6,12 +6,13 @@ of coops struck off since (a coop that closed in spring was affiliated that year
 ones struck off since are given apart (`cooperatives.radiees`, "dont … radiées depuis"). The
 screens of the current campaign use `affiliated(year)` (active coops only). Members (adhérents)
 are the pupils and adults of those affiliations.
-One aggregate query per figure; None when the year has no validated affiliation.
+The figures of the year's affiliations come from ONE aggregate query (`_figures`, shared by
+the figures inside the report's collection); None when the year has no validated affiliation.
 """
 
 from django.db.models import Count, Q, Sum
 
-from occe.core.indicators import indicator
+from occe.core.indicators import choice_names, indicator, shared
 from occe.core.models import SchoolYear
 
 from .models import AccompanimentEntry, Affiliation, Cooperative
@@ -36,7 +37,13 @@ FIRST_DEGREE = [
 ]
 
 
-def _figures(year: SchoolYear) -> dict | None:
+TYPE_NAMES = {slug: str(Cooperative.Type(value).label) for value, slug in TYPE_SLUGS.items()}
+
+
+@shared
+def _figures(year: SchoolYear | None) -> dict | None:
+    if year is None:
+        return None
     affiliated = Affiliation.objects.affiliated_during(year)
     by_type = {
         slug: Count("pk", filter=Q(cooperative__type=value)) for value, slug in TYPE_SLUGS.items()
@@ -83,7 +90,9 @@ def second_degree(year: SchoolYear) -> int | None:
     return None if figures is None else figures["total"] - figures["first"]
 
 
-@indicator("cooperatives.type.*", "Coopératives affiliées par type", section=SECTION)
+@indicator(
+    "cooperatives.type.*", "Coopératives affiliées par type", section=SECTION, names=TYPE_NAMES
+)
 def by_type(year: SchoolYear) -> dict | None:
     figures = _figures(year)
     if figures is None:
@@ -111,9 +120,10 @@ adults = indicator("adherents.adultes", "Adultes", section=SECTION)(_figure("adu
 @indicator("adherents.evolution", "Évolution des adhérents sur l'année précédente", section=SECTION)
 def members_change(year: SchoolYear) -> int | None:
     current = _figures(year)
-    previous_year = SchoolYear.objects.filter(start_year=year.start_year - 1).first()
-    previous = _figures(previous_year) if previous_year else None
-    if current is None or previous is None:
+    if current is None:
+        return None
+    previous = _figures(SchoolYear.objects.filter(start_year=year.start_year - 1).first())
+    if previous is None:
         return None
     return current["members"] - previous["members"]
 
@@ -139,7 +149,10 @@ def assoconnect_profiles(year: SchoolYear) -> int | None:
 
 
 @indicator(
-    "accompagnement.contacts.*", "Contacts du journal d'accompagnement, par sujet", section=SUPPORT
+    "accompagnement.contacts.*",
+    "Contacts du journal d'accompagnement, par sujet",
+    section=SUPPORT,
+    names=choice_names(AccompanimentEntry.Topic.choices),
 )
 def contacts_by_topic(year: SchoolYear) -> dict | None:
     rows = (

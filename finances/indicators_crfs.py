@@ -7,70 +7,96 @@
 - crfs.signalements.<motif>: received CRFS raising each flag (thresholds of the settings);
 - controles.total, controles.motif.<motif>: the board's controls of the year's accounts, by
   reason (a control with two reasons counts in both).
-Each returns None when no CRFS (or no control) of the year is recorded.
+Each returns None when no CRFS (or no control) of the year is recorded. The CRFS figures
+share four queries a year, the controls' one.
 """
 
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from occe.core.indicators import indicator
-from occe.core.models import SchoolYear
+from cooperatives.models import Cooperative
+from occe.core.indicators import indicator, shared
+from occe.core.models import Association, SchoolYear
 
-from .models.controls import Control
-from .models.crfs import Crfs, Reason
-from .services.crfs import campaign_figures
+from .models.controls import REASON_FIELDS, Control
+from .models.crfs import CRFS_REASONS, RECEIVED, Crfs, Reason, Status, due_date, flag_conditions
+from .services.crfs import late_coops
 
 SECTION = "controles"
 
 
-def _has_crfs(year: SchoolYear) -> bool:
-    return Crfs.objects.of_year(year).exists()
+@shared
+def crfs_figures(year: SchoolYear) -> dict | None:
+    """The year's CRFS counted in one aggregate query (received, accepted, each flag), the
+    expected and late coops in two more; None when no CRFS of the year is recorded."""
+    association = Association.get()
+    conditions = flag_conditions(association)
+    received = Q(status__in=RECEIVED)
+    figures = (
+        Crfs.objects.of_year(year)
+        .with_gap()
+        .aggregate(
+            total=Count("pk"),
+            received=Count("pk", filter=received),
+            accepted=Count("pk", filter=Q(status=Status.ACCEPTED)),
+            **{
+                f"flag_{reason}": Count("pk", filter=received & conditions[reason])
+                for reason in CRFS_REASONS
+            },
+        )
+    )
+    if not figures["total"]:
+        return None
+    figures["expected"] = Cooperative.objects.affiliated(year).count()
+    due = due_date(year, association)
+    figures["late"] = late_coops(year, due).count() if timezone.localdate() > due else None
+    return figures
 
 
-def _has_controls(year: SchoolYear) -> bool:
-    return Control.objects.of_year(year).exists()
+@shared
+def control_figures(year: SchoolYear) -> dict | None:
+    """The year's controls and their reasons, one aggregate query; None without control."""
+    figures = Control.objects.of_year(year).aggregate(
+        total=Count("pk"),
+        **{
+            reason: Count("pk", filter=Q(**{field: True}))
+            for reason, field in REASON_FIELDS.items()
+        },
+    )
+    return figures if figures["total"] else None
 
 
-@indicator("crfs.attendus", "Comptes rendus financiers attendus", section=SECTION)
-def expected(year: SchoolYear) -> int | None:
-    return campaign_figures(year)["expected"] if _has_crfs(year) else None
-
-
-@indicator("crfs.recus", "Comptes rendus financiers reçus", section=SECTION)
-def received(year: SchoolYear) -> int | None:
-    return Crfs.objects.of_year(year).received().count() if _has_crfs(year) else None
-
-
-@indicator("crfs.acceptes", "Comptes rendus financiers acceptés", section=SECTION)
-def accepted(year: SchoolYear) -> int | None:
-    return Crfs.objects.of_year(year).accepted().count() if _has_crfs(year) else None
-
-
-@indicator("crfs.en_retard", "Comptes rendus financiers en retard", section=SECTION)
-def late(year: SchoolYear) -> int | None:
-    return campaign_figures(year, timezone.localdate())["late"] if _has_crfs(year) else None
-
-
-def _flagged(reason: str):
+def _crfs(name: str):
     def figure(year: SchoolYear) -> int | None:
-        if not _has_crfs(year):
-            return None
-        return Crfs.objects.of_year(year).flagged(reason).count()
+        figures = crfs_figures(year)
+        return None if figures is None else figures[name]
 
     return figure
 
 
-def _controls(reason: str):
+def _controls(name: str):
     def figure(year: SchoolYear) -> int | None:
-        if not _has_controls(year):
-            return None
-        return Control.objects.of_year(year).with_reason(reason).count()
+        figures = control_figures(year)
+        return None if figures is None else figures[name]
 
     return figure
 
 
-@indicator("controles.total", "Contrôles de coopératives", section=SECTION)
-def controls_total(year: SchoolYear) -> int | None:
-    return Control.objects.of_year(year).count() if _has_controls(year) else None
+expected = indicator("crfs.attendus", "Comptes rendus financiers attendus", section=SECTION)(
+    _crfs("expected")
+)
+received = indicator("crfs.recus", "Comptes rendus financiers reçus", section=SECTION)(
+    _crfs("received")
+)
+accepted = indicator("crfs.acceptes", "Comptes rendus financiers acceptés", section=SECTION)(
+    _crfs("accepted")
+)
+late = indicator("crfs.en_retard", "Comptes rendus financiers en retard", section=SECTION)(
+    _crfs("late")
+)
+controls_total = indicator("controles.total", "Contrôles de coopératives", section=SECTION)(
+    _controls("total")
+)
 
 
 for _slug, _reason, _label in [
@@ -80,7 +106,7 @@ for _slug, _reason, _label in [
     ("ecart_banque", Reason.BANK_GAP, "avec un écart entre comptabilité et banque"),
 ]:
     indicator(f"crfs.signalements.{_slug}", f"Comptes rendus signalés {_label}", section=SECTION)(
-        _flagged(_reason)
+        _crfs(f"flag_{_reason}")
     )
     indicator(f"controles.motif.{_slug}", f"Contrôles : compte rendu {_label}", section=SECTION)(
         _controls(_reason)

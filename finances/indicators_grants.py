@@ -8,14 +8,14 @@ in their school year, from two sources: typed in by the secretariat (« saisie �
 commune subsidies category of the year's accepted CRFS (« CRFS »), a coop counted once
 (models/grants.py, DOUBLE_COUNT_RULE: its accepted CRFS counts, else what was typed). A
 cancelled payment counts nowhere. Each function returns None when nothing is recorded for
-the year, and runs one aggregate query (the subsidies: three).
+the year, and runs one aggregate query (the subsidies: two).
 """
 
 from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 
-from occe.core.indicators import Unit, indicator
+from occe.core.indicators import Unit, indicator, shared
 from occe.core.models import SchoolYear
 
 from .models import (
@@ -27,7 +27,7 @@ from .models import (
     MunicipalSubsidy,
     TroussePayback,
 )
-from .models.grants import subsidies_of_year
+from .models.grants import crfs_municipal_subsidies
 
 SECTION = "aides_et_solidarite"
 Status = GrantApplication.Status
@@ -37,9 +37,15 @@ def _span(year: SchoolYear) -> tuple:
     return (year.start_date, year.end_date)
 
 
+@shared
+def has_sessions(year: SchoolYear) -> bool:
+    return GrantSession.objects.of_year(year).exists()
+
+
+@shared
 def applications_per_kind(year: SchoolYear) -> dict[str, dict] | None:
     """{kind: {received, granted, refused, granted_amount}} for the sessions of the year."""
-    if not GrantSession.objects.of_year(year).exists():
+    if not has_sessions(year):
         return None
     rows = (
         GrantApplication.objects.filter(session__date__range=_span(year))
@@ -66,6 +72,7 @@ def applications_per_kind(year: SchoolYear) -> dict[str, dict] | None:
     return result
 
 
+@shared
 def paid_per_kind(year: SchoolYear) -> dict[str, Decimal] | None:
     rows = dict(
         GrantPayment.objects.valid()
@@ -73,7 +80,7 @@ def paid_per_kind(year: SchoolYear) -> dict[str, Decimal] | None:
         .values_list("application__kind")
         .annotate(total=Sum("amount"))
     )
-    if not rows and not GrantSession.objects.of_year(year).exists():
+    if not rows and not has_sessions(year):
         return None
     return {kind: rows.get(kind, Decimal("0")) for kind in GrantKind.values}
 
@@ -104,6 +111,7 @@ def solidarity_paid(year: SchoolYear) -> Decimal | None:
     return None if paid is None else paid[GrantKind.SOLIDARITE]
 
 
+@shared
 def trousse_totals(year: SchoolYear) -> dict | None:
     totals = TroussePayback.objects.filter(date__range=_span(year)).aggregate(
         projects=Count("pk"), collected=Sum("collected"), paid_back=Sum("paid_back")
@@ -138,14 +146,33 @@ def claims(year: SchoolYear) -> int | None:
     return count or None
 
 
+@shared
 def subsidies(year: SchoolYear) -> dict | None:
     """The year's municipal subsidies, both sources, each coop counted once: amount, coops,
     and the part of each source (typed_amount, typed_coops, crfs_amount, crfs_coops,
-    set_aside: typed in but not counted, the coop's CRFS counting)."""
-    totals = subsidies_of_year(year)
-    totals.pop("rows")
-    has_typed = MunicipalSubsidy.objects.filter(school_year=year).exists()
-    return totals if totals["coops"] or has_typed else None
+    set_aside: typed in but not counted, the coop's CRFS counting), as `subsidies_of_year`
+    counts them, in two queries of plain values (no row of the page's list is built)."""
+    from_crfs = crfs_municipal_subsidies(year)
+    typed = MunicipalSubsidy.objects.filter(school_year=year).values_list("cooperative", "amount")
+    counted, set_aside = {}, Decimal("0")
+    for cooperative, amount in typed:  # DOUBLE_COUNT_RULE: the coop's accepted CRFS counts
+        if cooperative in from_crfs:
+            set_aside += amount
+        else:
+            counted[cooperative] = counted.get(cooperative, Decimal("0")) + amount
+    if not from_crfs and not counted and not set_aside:
+        return None
+    typed_amount = sum(counted.values(), Decimal("0"))
+    crfs_amount = sum(from_crfs.values(), Decimal("0"))
+    return {
+        "amount": typed_amount + crfs_amount,
+        "coops": len(counted) + len(from_crfs),
+        "typed_amount": typed_amount,
+        "typed_coops": len(counted),
+        "crfs_amount": crfs_amount,
+        "crfs_coops": len(from_crfs),
+        "set_aside": set_aside,
+    }
 
 
 @indicator(

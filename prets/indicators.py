@@ -23,13 +23,14 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.utils import timezone
 
-from occe.core.indicators import Unit, indicator
+from occe.core.indicators import Unit, choice_names, indicator, shared
 from occe.core.models import SchoolYear
 
-from .models import Order, OrderLine, Product, Reservation, Resource
+from .models import Order, OrderLine, Product, Reservation, Resource, ResourceKind
 
 SECTION = "ressources_et_prets"
 CENT = Decimal("0.01")
+KIND_NAMES = choice_names(ResourceKind.choices)
 
 
 def _date(value: datetime.date) -> Value:
@@ -55,6 +56,12 @@ def loans_in(year: SchoolYear):
     )
 
 
+@shared
+def has_resources() -> bool:
+    return Resource.objects.exists()
+
+
+@shared
 def loans_per_kind(year: SchoolYear) -> dict[str, dict] | None:
     kinds = set(Resource.objects.filter(copies__isnull=False).values_list("kind", flat=True))
     if not kinds:
@@ -73,7 +80,11 @@ def loans_per_kind(year: SchoolYear) -> dict[str, dict] | None:
 
 
 @indicator(
-    "prets.*.jours", "Jours de prêt par type de ressource", section=SECTION, unit=Unit.NUMBER
+    "prets.*.jours",
+    "Jours de prêt par type de ressource",
+    section=SECTION,
+    unit=Unit.NUMBER,
+    names=KIND_NAMES,
 )
 def loan_days(year: SchoolYear) -> dict[str, int] | None:
     figures = loans_per_kind(year)
@@ -84,6 +95,7 @@ def loan_days(year: SchoolYear) -> dict[str, int] | None:
     "prets.*.cooperatives",
     "Coopératives emprunteuses par type de ressource",
     section=SECTION,
+    names=KIND_NAMES,
 )
 def loan_coops(year: SchoolYear) -> dict[str, int] | None:
     figures = loans_per_kind(year)
@@ -92,7 +104,7 @@ def loan_coops(year: SchoolYear) -> dict[str, int] | None:
 
 @indicator("prets.nombre", "Prêts remis dans l'année", section=SECTION)
 def loan_count(year: SchoolYear) -> int | None:
-    if not Resource.objects.exists():
+    if not has_resources():
         return None
     return Reservation.objects.filter(
         handed_over_on__range=(year.start_date, year.end_date)
@@ -103,7 +115,7 @@ def loan_count(year: SchoolYear) -> int | None:
 def late_loans(year: SchoolYear) -> int | None:
     """Loans due back during the year that came back after their end date, or are still out
     after it."""
-    if not Resource.objects.exists():
+    if not has_resources():
         return None
     today = timezone.localdate()
     return (
@@ -115,26 +127,44 @@ def late_loans(year: SchoolYear) -> int | None:
     )
 
 
-def sales_per_product(year: SchoolYear) -> dict[str, dict] | None:
-    """Per product offered during the year (its order window meets the year) or sold in it:
-    quantity and amount ordered during the year, cancelled orders left out."""
-    offered = Product.objects.filter(
-        Q(orders_open_on__isnull=True) | Q(orders_open_on__lte=year.end_date),
-        Q(orders_close_on__isnull=True) | Q(orders_close_on__gte=year.start_date),
-        created_at__date__lte=year.end_date,
-    ).values_list("slug", flat=True)
+@shared
+def offered_products(year: SchoolYear) -> dict[str, str]:
+    """{slug: name} of the products offered during the year (their order window meets it)."""
+    return dict(
+        Product.objects.filter(
+            Q(orders_open_on__isnull=True) | Q(orders_open_on__lte=year.end_date),
+            Q(orders_close_on__isnull=True) | Q(orders_close_on__gte=year.start_date),
+            created_at__date__lte=year.end_date,
+        ).values_list("slug", "name")
+    )
+
+
+@shared
+def _sold(year: SchoolYear) -> list[dict]:
     amount = ExpressionWrapper(
         F("quantity") * F("unit_price"), output_field=DecimalField(max_digits=14, decimal_places=2)
     )
-    sold = (
+    return list(
         OrderLine.objects.filter(order__created_at__date__range=(year.start_date, year.end_date))
         .exclude(order__status=Order.Status.CANCELLED)
-        .values("product__slug")
+        .values("product__slug", "product__name")
         .annotate(sold_quantity=Sum("quantity"), sold_amount=Sum(amount))
         .order_by()
     )
+
+
+def product_names(year: SchoolYear) -> dict[str, str]:
+    return offered_products(year) | {
+        row["product__slug"]: row["product__name"] for row in _sold(year)
+    }
+
+
+def sales_per_product(year: SchoolYear) -> dict[str, dict] | None:
+    """Per product offered during the year (its order window meets the year) or sold in it:
+    quantity and amount ordered during the year, cancelled orders left out."""
+    offered = offered_products(year)
     figures = {slug: {"quantity": 0, "amount": Decimal("0.00")} for slug in offered}
-    for row in sold:
+    for row in _sold(year):
         figures[row["product__slug"]] = {
             "quantity": row["sold_quantity"],
             "amount": row["sold_amount"].quantize(CENT),
@@ -142,7 +172,7 @@ def sales_per_product(year: SchoolYear) -> dict[str, dict] | None:
     return figures or None
 
 
-@indicator("ventes.*.quantite", "Quantité vendue par produit", section=SECTION)
+@indicator("ventes.*.quantite", "Quantité vendue par produit", section=SECTION, names=product_names)
 def quantity_sold(year: SchoolYear) -> dict[str, int] | None:
     figures = sales_per_product(year)
     if figures is None:
@@ -150,7 +180,13 @@ def quantity_sold(year: SchoolYear) -> dict[str, int] | None:
     return {slug: row["quantity"] for slug, row in figures.items()}
 
 
-@indicator("ventes.*.montant", "Montant des ventes par produit", section=SECTION, unit=Unit.AMOUNT)
+@indicator(
+    "ventes.*.montant",
+    "Montant des ventes par produit",
+    section=SECTION,
+    unit=Unit.AMOUNT,
+    names=product_names,
+)
 def amount_sold(year: SchoolYear) -> dict[str, Decimal] | None:
     figures = sales_per_product(year)
     if figures is None:

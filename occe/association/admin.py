@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Meeting, Newsletter, Partner, Person, WorkingGroup
+from .models import Flyer, Meeting, Newsletter, Partner, Person, WorkingGroup
 
 
 @admin.register(Person)
@@ -18,6 +18,12 @@ class MeetingAdmin(admin.ModelAdmin):
 @admin.register(WorkingGroup)
 class WorkingGroupAdmin(admin.ModelAdmin):
     list_display = ["title", "level", "start_date", "end_date"]
+
+
+@admin.register(Flyer)
+class FlyerAdmin(admin.ModelAdmin):
+    list_display = ["title", "school_year", "subject", "copies"]
+    list_filter = ["school_year"]
 
 
 @admin.register(Partner)

@@ -20,6 +20,7 @@ from .models import (
     BoardMandate,
     Contribution,
     Decision,
+    Flyer,
     Level,
     Meeting,
     Newsletter,
@@ -118,6 +119,16 @@ CONTRIBUTIONS = [
     ("DSDEN des Hauts-de-Seine", "500.00", "THEA : formation des enseignants"),
     ("Agence de l'eau Seine-Normandie (AESN)", "1200.00", "Classes d'eau"),
 ]
+# The seed report: « elle réalise des FLYERS sur les actions départementales qu'elle diffuse
+# aux circonscriptions ou lors de forums organisés par les mairies (Gennevilliers, Bagneux) ».
+FLYERS = [
+    ("THEA : le théâtre à l'école", "THEA", 400),
+    ("Les Écoles qui filment", "Les Écoles qui filment", 400),
+    ("Land art et poésie", "Land art et poésie", 250),
+    ("Classe d'eau", "Classe d'eau", 250),
+]
+FLYERS_DISTRIBUTION = "Circonscriptions, forums des mairies de Gennevilliers et de Bagneux"
+
 NEWSLETTERS = [
     (
         9,
@@ -255,10 +266,21 @@ def populate(context: DemoContext) -> list[str]:
         for name, amount, purpose in CONTRIBUTIONS
     )
     recipients = _newsletters(rng, previous, users.get("secretariat"))
+    Flyer.objects.bulk_create(
+        Flyer(
+            title=title,
+            subject=subject,
+            copies=copies,
+            school_year=previous,
+            distribution=FLYERS_DISTRIBUTION,
+        )
+        for title, subject, copies in FLYERS
+    )
     return [
         f"Association : {len(people)} administrateurs (8 au bureau), {len(staff)} salariés, "
         f"{meetings} réunions, {len(GROUPS)} chantiers, {len(partners)} partenaires, "
-        f"{len(NEWSLETTERS)} lettres d'information ({recipients} envois)."
+        f"{len(NEWSLETTERS)} lettres d'information ({recipients} envois), "
+        f"{len(FLYERS)} flyers."
     ]
 
 

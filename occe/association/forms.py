@@ -19,6 +19,7 @@ from .models import (
     MAX_CONTRIBUTION,
     BoardMandate,
     Contribution,
+    Flyer,
     Meeting,
     MeetingDocument,
     Newsletter,
@@ -258,6 +259,19 @@ class WorkingGroupForm(DatedForm):
             "participants": forms.CheckboxSelectMultiple,
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+class FlyerForm(forms.ModelForm):
+    class Meta:
+        model = Flyer
+        fields = ["title", "school_year", "subject", "copies", "distribution"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["school_year"].queryset = SchoolYear.objects.up_to_current()
+        self.fields["school_year"].empty_label = None
+        if not self.instance.pk:
+            self.initial.setdefault("school_year", SchoolYear.objects.current().pk)
 
 
 # Partners ----------------------------------------------------------------------------------

@@ -487,6 +487,51 @@ class Contribution(models.Model):
         return f"{self.partner} {self.school_year} : {self.amount} €"
 
 
+# Flyers ------------------------------------------------------------------------------------
+
+
+class FlyerQuerySet(ReadByStaffAndBoard):
+    # The animators make the actions' flyers.
+    writers = staticmethod(rules.is_staff_member)
+
+
+class Flyer(WrittenByRole, models.Model):
+    """A flyer the association made (on a departmental action, a training…) and gave out to
+    the circonscriptions or at the communes' forums: « Communication » in the annual report
+    counts those of the year (`communication.flyers`)."""
+
+    title = models.CharField("titre", max_length=200)
+    school_year = models.ForeignKey(
+        SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name="année scolaire"
+    )
+    subject = models.CharField(
+        "sujet", max_length=200, blank=True, help_text="L'action ou la formation présentée."
+    )
+    copies = models.PositiveIntegerField("exemplaires imprimés", null=True, blank=True)
+    distribution = models.CharField(
+        "diffusion",
+        max_length=300,
+        blank=True,
+        help_text="Par exemple « circonscriptions, forum des associations de Bagneux ».",
+    )
+
+    objects = FlyerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "flyer"
+        ordering = ["-school_year__start_year", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(copies__isnull=True) | Q(copies__lte=1_000_000),
+                name="flyer_copies_bounds",
+                violation_error_message="Un tirage va jusqu'à 1 000 000 d'exemplaires.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.school_year})"
+
+
 # Newsletters -------------------------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ MENU = [
     MenuItem("Chantiers", "association:group_list", rules.sees_everything, GROUP, order=30),
     MenuItem("Partenaires", "association:partner_list", rules.sees_everything, GROUP, order=40),
     MenuItem("Lettres d'information", "association:newsletter_list", group=GROUP, order=50),
+    MenuItem("Flyers", "association:flyer_list", rules.sees_everything, GROUP, order=55),
 ]
 
 

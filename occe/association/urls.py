@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import groups, meetings, newsletters, partners, people
+from .views import flyers, groups, meetings, newsletters, partners, people
 
 app_name = "association"
 urlpatterns = [
@@ -21,6 +21,9 @@ urlpatterns = [
     path("chantiers/", groups.group_list, name="group_list"),
     path("chantiers/nouveau/", groups.group_edit, name="group_create"),
     path("chantiers/<int:pk>/", groups.group_edit, name="group_edit"),
+    path("flyers/", flyers.flyer_list, name="flyer_list"),
+    path("flyers/nouveau/", flyers.flyer_edit, name="flyer_create"),
+    path("flyers/<int:pk>/", flyers.flyer_edit, name="flyer_edit"),
     path("partenaires/", partners.partner_list, name="partner_list"),
     path("partenaires/nouveau/", partners.partner_edit, name="partner_create"),
     path("partenaires/<int:pk>/", partners.partner_detail, name="partner_detail"),

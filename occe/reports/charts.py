@@ -182,14 +182,15 @@ def _months(data: ReportData) -> ChartData | None:
 
 def _family(data, section, prefix, title, unit, measure="jours") -> ChartData | None:
     items = data.family(f"{prefix}.", f".{measure}")
-    slugs = sorted(items, key=lambda slug: humanize(slug).lower())
+    names = {slug: data.name(f"{prefix}.", slug) for slug in items}
+    slugs = sorted(items, key=lambda slug: names[slug].lower())
     return ChartData(
         section,
         f"{prefix}_{measure}",
         BAR_H,
         f"{title}, {data.year}",
         str(data.year),
-        [humanize(slug) for slug in slugs],
+        [names[slug] for slug in slugs],
         [items[slug] for slug in slugs],
         unit,
         keys=[f"{prefix}.{slug}.{measure}" for slug in slugs],

@@ -6,12 +6,13 @@ the figures into the report's sections (occe.reports.sections). A figure absent 
 """
 
 import logging
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from occe.core import formats
-from occe.core.indicators import Unit, registry
+from occe.core.indicators import Unit, registry, shared_figures
 from occe.core.models import SchoolYear
 
 from .sections import (
@@ -87,6 +88,11 @@ class ReportData:
     previous_values: dict
     sections: list[SectionData]
     history: list[tuple[str, int | None]]  # (year label, members)
+    names: dict = field(default_factory=dict)  # {path: display name} of the families' items
+
+    def name(self, prefix: str, slug: str) -> str:
+        """The display name of a family's item: `name("prets.", "camera")` -> « Caméra »."""
+        return item_name(self.names, prefix, slug)
 
     def get(self, key: str):
         return self.values.get(key)
@@ -127,31 +133,64 @@ def cell(value, unit: str):
     return value
 
 
-def compute(year: SchoolYear) -> tuple[dict, dict, dict]:
-    """({key: value}, {key: label}, {key: unit}) of every indicator for the year. An indicator
-    that fails is logged and left out ("non renseigné"): one app's bug does not stop the
-    report."""
-    values, labels, units, sections = {}, {}, {}, {}
+@dataclass
+class Computed:
+    """Every indicator of one year: {key: value}, {key: label}, {key: unit}, {key: declared
+    section}, and {path: display name} of the families' items (`formations.premiers_secours`:
+    « Premiers secours »)."""
+
+    values: dict = field(default_factory=dict)
+    labels: dict = field(default_factory=dict)
+    units: dict = field(default_factory=dict)
+    sections: dict = field(default_factory=dict)
+    names: dict = field(default_factory=dict)
+
+    def add(self, other: "Computed") -> None:
+        """Labels, units, sections and names of `other`'s keys this year does not have."""
+        for mine, theirs in (
+            (self.labels, other.labels),
+            (self.units, other.units),
+            (self.sections, other.sections),
+            (self.names, other.names),
+        ):
+            for key, value in theirs.items():
+                mine.setdefault(key, value)
+
+
+def compute(year: SchoolYear) -> Computed:
+    """Every indicator of the year. An indicator that fails is logged and left out ("non
+    renseigné"): one app's bug does not stop the report."""
+    result = Computed()
     for indicator in registry().values():
         try:
-            computed = indicator.compute(year)
+            computed = indicator.items(year)
+            items = indicator.item_names(year) if indicator.is_family else {}
         except Exception:
             logger.exception("Indicateur %s en échec pour %s", indicator.key, year)
-            computed = {} if indicator.is_family else {indicator.key: None}
-        for key, value in computed.items():
-            values[key] = value
-            labels[key] = _item_label(indicator, key)
-            units[key] = indicator.unit
-            sections[key] = indicator.section
-    return values, labels, units, sections
+            computed, items = ([] if indicator.is_family else [(indicator.key, "", None)]), {}
+        prefix = indicator.family_prefix
+        result.names.update({prefix + slug: name for slug, name in items.items()})
+        for key, slug, value in computed:
+            result.values[key] = value
+            result.labels[key] = (
+                f"{indicator.label} — {item_name(result.names, prefix, slug)}"
+                if indicator.is_family
+                else indicator.label
+            )
+            result.units[key] = indicator.unit
+            result.sections[key] = indicator.section
+    return result
 
 
-def _item_label(indicator, key: str) -> str:
-    if not indicator.is_family:
-        return indicator.label
-    prefix, _, suffix = indicator.key.partition("*")
-    slug = key[len(prefix) : len(key) - len(suffix) if suffix else None]
-    return f"{indicator.label} — {humanize(slug)}"
+def item_name(names: dict, prefix: str, slug: str) -> str:
+    """The display name of the item `slug` of the family `prefix` (`formations.`): the names
+    its indicator gives to each dotted part (`departemental.ca`: « Départemental — CA »), a
+    part without one humanised."""
+    parts = slug.split(".")
+    return " — ".join(
+        names.get(prefix + ".".join(parts[: index + 1])) or humanize(part)
+        for index, part in enumerate(parts)
+    )
 
 
 def collect(
@@ -165,12 +204,12 @@ def collect(
     chosen = PLAN_SECTIONS if plan else SECTIONS
 
     previous_year = year.previous()
-    values, labels, units, declared = compute(year)
-    previous_values, previous_labels, previous_units, previous_declared = compute(previous_year)
-    for key in previous_values:
-        labels.setdefault(key, previous_labels[key])
-        units.setdefault(key, previous_units[key])
-        declared.setdefault(key, previous_declared[key])
+    with shared_figures():  # a figure several indicators read is computed once per year
+        current, previous = compute(year), compute(previous_year)
+        history = _members_history(year, current.values, previous.values)
+    current.add(previous)
+    values, labels, units = current.values, current.labels, current.units
+    previous_values, declared = previous.values, current.sections
     texts = SectionText.objects.of_year(year)
 
     by_section = {section.slug: SectionData(section) for section in [*chosen, OTHER]}
@@ -195,7 +234,7 @@ def collect(
         if slug == OTHER.slug and not data.figures:
             continue
         data.text = texts.get(slug, "")
-        data.tables = [_table(spec, data.figures) for spec in data.section.tables]
+        data.tables = [_table(spec, data.figures, current.names) for spec in data.section.tables]
         data.tables = [table for table in data.tables if table.rows]
         sections.append(data)
         if progress:
@@ -212,7 +251,8 @@ def collect(
         values=values,
         previous_values=previous_values,
         sections=sections,
-        history=_members_history(year, values, previous_values),
+        history=history,
+        names=current.names,
     )
 
 
@@ -224,7 +264,7 @@ def _figure(key, section, labels, units, values, previous_values) -> Figure:
     return Figure(key, label, unit, values.get(key), previous_values.get(key))
 
 
-def _table(spec: ItemTable, figures: list[Figure]) -> TableData:
+def _table(spec: ItemTable, figures: list[Figure], names: dict) -> TableData:
     by_key = {f.key: f for f in figures}
     items: dict[str, None] = {}
     for figure in figures:
@@ -237,12 +277,18 @@ def _table(spec: ItemTable, figures: list[Figure]) -> TableData:
                 items[item] = None
     rows = [
         (
-            humanize(item),
+            item_name(names, spec.prefix, item),
             [by_key.get(f"{spec.prefix}{item}.{measure}") for measure, _ in spec.measures],
         )
-        for item in sorted(items)
+        for item in items
     ]
-    return TableData(spec, rows)
+    return TableData(spec, sorted(rows, key=lambda row: alphabetical(row[0])))
+
+
+def alphabetical(name: str) -> str:
+    """A sort key in French order, accents ignored (« Élémentaire » before « Lycée »)."""
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def humanize(slug: str) -> str:

@@ -197,7 +197,16 @@ SECTIONS = [
             ),
         ),
     ),
-    Section("communication", "Communication", ("communication.",)),
+    Section(
+        "communication",
+        "Communication",
+        ("communication.",),
+        ("communication.lettres", "communication.flyers"),
+        {
+            "communication.lettres": "Lettres d'information envoyées",
+            "communication.flyers": "Flyers réalisés",
+        },
+    ),
     Section("interventions", "Interventions pédagogiques", ("interventions.",)),
     Section(
         "actions",

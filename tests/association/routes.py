@@ -4,8 +4,9 @@ from types import SimpleNamespace
 
 from django.core.files.base import ContentFile
 
-from occe.association.models import Attendance, NewsletterImage
+from occe.association.models import Attendance, Flyer, NewsletterImage
 from occe.core.mailings import Mailing
+from occe.core.models import SchoolYear
 from tests.access import EVERYONE, SECRETARIAT, STAFF, STAFF_AND_BOARD, Route, as_post, expect
 
 from .factories import (
@@ -38,6 +39,7 @@ def build(world) -> SimpleNamespace:
         document=MeetingDocumentFactory(meeting=meeting),
         group=WorkingGroupFactory(),
         partner=PartnerFactory(),
+        flyer=Flyer.objects.create(title="THEA", school_year=SchoolYear.objects.current()),
         draft=draft,
         sent=sent,
         image=image,
@@ -62,6 +64,9 @@ ROUTES = [
     Route("association:group_list", STAFF_AND_BOARD),
     Route("association:group_create", STAFF),
     Route("association:group_edit", STAFF, {"pk": "association.group.pk"}),
+    Route("association:flyer_list", STAFF_AND_BOARD),
+    Route("association:flyer_create", STAFF),
+    Route("association:flyer_edit", STAFF, {"pk": "association.flyer.pk"}),
     Route("association:partner_list", STAFF_AND_BOARD),
     Route("association:partner_create", STAFF),
     Route("association:partner_detail", STAFF_AND_BOARD, {"pk": "association.partner.pk"}),

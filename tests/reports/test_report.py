@@ -317,9 +317,9 @@ def test_bench_reports_generation_beside_bare_rendering(department):
 
     rows = []
     benchmarks.run(lambda *row: rows.append(row))
-    assert len(rows) == 2
-    assert "rendu WeasyPrint seul du même HTML" in rows[0][2]
-    assert "requêtes" in rows[1][1]
+    assert len(rows) == 3
+    assert "rendu WeasyPrint seul du même HTML" in rows[1][2]
+    assert "requêtes" in rows[2][1]
 
 
 def test_activity_plan_of_next_year_from_the_command(department, tmp_path):
