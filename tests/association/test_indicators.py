@@ -154,11 +154,25 @@ def test_the_demo_reproduces_the_seed_report():
     [
         (
             "secretariat",
-            ["Conseil et équipe", "Réunions", "Chantiers", "Partenaires", "Lettres d'information"],
+            [
+                "Conseil et équipe",
+                "Réunions",
+                "Chantiers",
+                "Partenaires",
+                "Lettres d'information",
+                "Flyers",
+            ],
         ),
         (
             "administrateur",
-            ["Conseil et équipe", "Réunions", "Chantiers", "Partenaires", "Lettres d'information"],
+            [
+                "Conseil et équipe",
+                "Réunions",
+                "Chantiers",
+                "Partenaires",
+                "Lettres d'information",
+                "Flyers",
+            ],
         ),
         ("mandataire", ["Lettres d'information"]),
         ("enseignant", ["Lettres d'information"]),
