@@ -275,7 +275,25 @@ def _fee_payments(affiliations, previous, secretariat, rng, today) -> int:
     return len(payments)
 
 
-@transaction.atomic
+def _paid_in_full(affiliations, secretariat) -> int:
+    """The fees of the older years, each paid by transfer a fortnight after its validation."""
+    payments = [
+        FeePayment(
+            affiliation=affiliation,
+            date=timezone.localdate(affiliation.validated_at) + datetime.timedelta(days=15),
+            method=FeePayment.Method.VIREMENT,
+            amount=affiliation.fee_total,
+            recorded_by=secretariat,
+        )
+        for affiliation in affiliations
+        if affiliation.fee_total
+    ]
+    bulk_create_with_history(
+        payments, FeePayment, batch_size=BATCH, default_change_reason=CHANGE_REASON
+    )
+    return len(payments)
+
+
 @dataclass
 class DemoResult:
     coops: int = 0
@@ -458,6 +476,50 @@ def _previous_affiliations(dept: Department, cooperatives: list[Cooperative]) ->
     return affiliations
 
 
+# Years before last one, so that the report compares with its previous year and draws its
+# members over five years: each year back a little more members (the seed's slow decline).
+OLDER_YEARS = 4
+GROWTH_BACK = (1.008, 1.015)
+
+
+def _older_affiliations(dept: Department, previous: list) -> list:
+    """The affiliations of the OLDER_YEARS years before last one, validated, copied from last
+    year's with a little more members each year back (a coop of a year is the same coop)."""
+    # Their own random draws: the other years' figures stay those of the seed they had.
+    rng, affiliations, year, shown = (
+        random.Random(f"older-{dept.coops}"),
+        [],
+        dept.previous,
+        previous,
+    )
+    for _ in range(OLDER_YEARS):
+        year = year.previous()
+        growth = rng.uniform(*GROWTH_BACK)
+        shown = [_earlier(affiliation, year, growth, rng, dept) for affiliation in shown]
+        affiliations.extend(shown)
+    return affiliations
+
+
+def _earlier(affiliation, year: SchoolYear, growth: float, rng, dept: Department) -> Affiliation:
+    validated_on = _day_between(
+        rng,
+        year.start_date + datetime.timedelta(days=20),
+        year.start_date + datetime.timedelta(days=150),
+    )
+    return Affiliation(
+        cooperative=affiliation.cooperative,
+        school_year=year,
+        classes=affiliation.classes,
+        pupils=max(1, round(affiliation.pupils * growth)),
+        adults=affiliation.adults,
+        status=Affiliation.Status.VALIDATED,
+        engagement_date=validated_on - datetime.timedelta(days=rng.randrange(3, 20)),
+        submitted_at=_moment(validated_on - datetime.timedelta(days=2), rng),
+        validated_at=_moment(validated_on, rng),
+        validated_by=dept.staff[0],
+    )
+
+
 def _current_statuses(dept: Department, cooperatives: list[Cooperative]) -> list[tuple]:
     """(index of the coop, status) of this year's affiliations: a campaign under way."""
     Status = Affiliation.Status
@@ -553,7 +615,11 @@ def generate_department(context: DemoContext) -> DemoResult:
     result.users, result.mandates = len(users), len(mandates)
     principals = {m.cooperative_id: m.user for m in mandates if m.end_date is None}
     previous = _previous_affiliations(dept, cooperatives)
-    affiliations = [*previous, *_current_affiliations(dept, cooperatives, previous, principals)]
+    affiliations = [
+        *_older_affiliations(dept, previous),
+        *previous,
+        *_current_affiliations(dept, cooperatives, previous, principals),
+    ]
     association = Association.get()
     for affiliation in affiliations:
         affiliation.compute_fee(association)
@@ -565,9 +631,14 @@ def generate_department(context: DemoContext) -> DemoResult:
         year.label: Affiliation.objects.affiliated(year).totals()
         for year in (dept.previous, current)
     }
+    recent = (dept.previous.pk, current.pk)
     result.payments = _fee_payments(
-        affiliations, dept.previous, dept.staff[0], dept.rng, dept.today
-    )
+        [a for a in affiliations if a.school_year_id in recent],
+        dept.previous,
+        dept.staff[0],
+        dept.rng,
+        dept.today,
+    ) + _paid_in_full([a for a in affiliations if a.school_year_id not in recent], dept.staff[0])
     result.accompaniments = _accompaniments(dept, cooperatives)
     return result
 
