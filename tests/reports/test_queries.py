@@ -15,8 +15,10 @@ from occe.reports.data import collect
 pytestmark = pytest.mark.django_db
 
 # data.collect of a year: every indicator of that year and of the year before, the members of
-# the three years before for the five-year chart, the sections' texts.
-QUERIES = 103
+# the three years before for the five-year chart, the sections' texts; the actions' blocks
+# (rapport.actions: the editions, their classes' levels, their intervenants — the rest shared
+# with the indicators).
+QUERIES = 106
 
 
 @pytest.mark.parametrize("coops", [30, 90])
