@@ -7,20 +7,32 @@ of its own. A figure with no data (None) says "non renseigné", never 0; an empt
 value the entry leaves out (not in its values: it does not apply), is not shown.
 """
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from occe.core.exports import DECIMAL, INTEGER, MONEY, Column, Sheet
 from occe.core.indicators import Unit
 from occe.core.listings import Entry, Listing
 
 NOT_PROVIDED = "non renseigné"
+CAPITALS = re.compile(r"(?:\s+[A-ZÀÂÇÉÈÊËÎÏÔÛÙÜ]{2,}\b)+")
 FORMATS = {Unit.COUNT: INTEGER, Unit.NUMBER: DECIMAL, Unit.AMOUNT: MONEY}
 
 
 @dataclass(frozen=True)
 class Fact:
     text: str
-    strong: bool = False  # a figure: in bold
+    figure: str = ""  # the figure inside the text, shown in bold (« 192 » of « 192 ÉLÈVES »)
+
+    @property
+    def parts(self) -> tuple[str, str, str]:
+        """(before, the figure, after)."""
+        if not self.figure or self.figure not in self.text:
+            return self.text, "", ""
+        before, _, after = self.text.partition(self.figure)
+        capitals = CAPITALS.match(after)  # « 192 ÉLÈVES CONCERNÉS »: the words in capitals too
+        said = capitals.group(0) if capitals else ""
+        return before, self.figure + said, after[len(said) :]
 
 
 @dataclass
@@ -34,7 +46,7 @@ class Block:
 
 
 def lines(listing: Listing, entry: Entry) -> list[list[Fact]]:
-    """The entry's lines, each a list of facts (figures in bold)."""
+    """The entry's lines, each a list of facts (their figures in bold)."""
     result: list[list[Fact]] = []
     sentence: list[Fact] = []
     missing: list[str] = []
@@ -42,7 +54,7 @@ def lines(listing: Listing, entry: Entry) -> list[list[Fact]]:
     def close() -> None:
         if sentence:
             first = sentence[0]
-            sentence[0] = Fact(first.text.removeprefix(": "), first.strong)
+            sentence[0] = Fact(first.text.removeprefix(": "), first.figure)
             result.append(list(sentence))
             sentence.clear()
         if missing:
@@ -55,9 +67,15 @@ def lines(listing: Listing, entry: Entry) -> list[list[Fact]]:
             continue
         if column.own_line:
             close()
-        shown = column.show(entry.values.get(column.name))
+        value = entry.values.get(column.name)
+        shown = column.show(value)
         if shown:
-            sentence.append(Fact(shown, strong=column.unit != Unit.TEXT))
+            figure = (
+                ""
+                if column.unit == Unit.TEXT
+                else replace(column, template="{}", plural="").show(value)
+            )
+            sentence.append(Fact(shown, figure))
         elif column.unit != Unit.TEXT:
             missing.append(column.label)
         if column.own_line:
