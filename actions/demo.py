@@ -4,8 +4,9 @@ The previous year reproduces the seed report's editions (OCCE 92, classes scaled
 department): THEA (8 classes of 4 schools, 192 pupils, 7 interventions per class by two actors,
 a final performance on 10 June at the théâtre Jean Vilar; 500 € from the DSDEN and 4 000 € from
 the Rectorat; total 11 871,61 € of which the association 7 371,61 €), Les Écoles qui filment
-(26 classes, 11 schools, 576 pupils, a festival in five cinemas), Land art et poésie (9 classes:
-7 of cycle 2, 2 of cycle 3), Porté disparu (9 classes of cycle 3, 219 pupils), Classe d'eau (39
+(26 classes, 11 schools, 576 pupils, a festival in five cinemas; 500 € from the DSDEN and
+5 500 € from the DRAC; total 13 273,88 € of which the association 7 273,88 €), Land art et
+poésie (9 classes: 7 of cycle 2, 2 of cycle 3), Porté disparu (9 classes of cycle 3, 219 pupils), Classe d'eau (39
 classes, 10 schools, 975 pupils, 32 760 € from the AESN); and interventions outside actions
 (Philo in 1 coop, Jeux coopératifs in 13). The current year has the same editions, registrations
 open; THEA has more classes registered than places, some of last year's teachers among them,
@@ -69,8 +70,8 @@ class Plan:
 PLANS = [
     Plan(
         "THEA",
-        "Pratiquer le théâtre en classe, lire et écrire du théâtre contemporain, aller au "
-        "spectacle.",
+        "Favoriser la création théâtrale à partir d'une œuvre littéraire d'un auteur "
+        "contemporain vivant.",
         Edition.Mode.EN_CLASSE,
         ["CE2", "CM1", "CM2", "6e"],
         classes=8,
@@ -82,9 +83,9 @@ PLANS = [
         final_event="Restitution des classes",
         final_event_place="Théâtre Jean Vilar, Suresnes",
         final_event_day=(6, 10),
-        partners="Compagnie du Hasard — deux comédiens intervenants\nDSDEN — partenaire\n"
-        "Rectorat — partenaire",
-        resources="https://padlet.com/occe92/thea",
+        partners="Caroline Stella et Gwendoline Soublin, autrices\n"
+        "Compagnie du Hasard, deux comédiens intervenants\nDSDEN et Rectorat, partenaires",
+        resources="Padlet de partage des informations : https://padlet.com/occe92/thea",
         expenses=(
             ("honoraires", "Cachets des deux comédiens (56 interventions)", D("8400.00")),
             ("transport", "Cars pour la restitution", D("1850.00")),
@@ -96,7 +97,8 @@ PLANS = [
     ),
     Plan(
         "Les Écoles qui filment",
-        "Réaliser un court métrage avec sa classe et le montrer en festival.",
+        "Éduquer les élèves à l'image, entrer dans une pédagogie de projet qui encourage la "
+        "coopération et réaliser un film avec sa classe.",
         Edition.Mode.EN_CLASSE,
         ["CP", "CE1", "CE2", "CM1", "CM2"],
         classes=26,
@@ -107,14 +109,17 @@ PLANS = [
         subjects=("Story-board", "Trucage", "Bruitage"),
         final_event="Festival des Écoles qui filment",
         final_event_place="Cinq cinémas du département",
-        final_event_day=(5, 20),
-        partners="DRAC — partenaire financier\nCinémas du département — projections",
+        final_event_day=(6, 24),
+        partners="Intervenante cinéma et monteur réalisateur\nDSDEN et DRAC Île-de-France, "
+        "partenaires financiers\nCinq cinémas du département, projections",
+        resources="Fiche d'analyse de film\nPlateforme du Kinétoscope\n"
+        "Padlet : https://padlet.com/occe92/ecoles-qui-filment",
         expenses=(
             ("honoraires", "Intervenants cinéma", D("7800.00")),
             ("location", "Salles de cinéma du festival", D("3900.00")),
-            ("materiel", "Caméras, micros, montage", D("2500.00")),
+            ("materiel", "Caméras, micros, montage", D("1573.88")),
         ),
-        contributions=(("DRAC", D("5500.00")),),
+        contributions=(("DSDEN", D("500.00")), ("DRAC", D("5500.00"))),
         class_levels=(("CE2",), ("CM1",), ("CM2",), ("CE1",), ("CM1", "CM2")),
     ),
     Plan(

@@ -48,7 +48,11 @@ _MEMO: ContextVar[dict | None] = ContextVar("shared_figures", default=None)
 
 @contextmanager
 def shared_figures() -> Iterator[None]:
-    """Inside it, each `@shared` helper computes once per arguments (one report's figures)."""
+    """Inside it, each `@shared` helper computes once per arguments (one report's figures).
+    Nested, it keeps the outer one's results (a listing read during the report's figures)."""
+    if _MEMO.get() is not None:
+        yield
+        return
     token = _MEMO.set({})
     try:
         yield

@@ -10,11 +10,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fnmatch import fnmatch
 
 from occe.core import formats
 from occe.core.indicators import Unit, registry, shared_figures
+from occe.core.listings import registry as listings
 from occe.core.models import SchoolYear
 
+from .blocks import Block
 from .sections import (
     AMOUNT_KEYS,
     BY_SLUG,
@@ -61,12 +64,19 @@ class SectionData:
     figures: list[Figure] = field(default_factory=list)
     text: str = ""
     tables: list[TableData] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)  # the apps' listings of the section
 
     @property
     def listed(self) -> list[Figure]:
-        """The figures not shown in one of the section's item tables."""
+        """The figures not shown in one of the section's item tables (nor, when the section
+        has blocks, those its blocks say: `Section.in_blocks`)."""
         shown = {f.key for table in self.tables for _, row in table.rows for f in row if f}
-        return [f for f in self.figures if f.key not in shown]
+        folded = self.section.in_blocks if self.blocks else ()
+        return [
+            f
+            for f in self.figures
+            if f.key not in shown and not any(fnmatch(f.key, pattern) for pattern in folded)
+        ]
 
     @property
     def slug(self) -> str:
@@ -207,6 +217,7 @@ def collect(
     with shared_figures():  # a figure several indicators read is computed once per year
         current, previous = compute(year), compute(previous_year)
         history = _members_history(year, current.values, previous.values)
+        blocks = {} if plan else section_blocks(year)
     current.add(previous)
     values, labels, units = current.values, current.labels, current.units
     previous_values, declared = previous.values, current.sections
@@ -236,6 +247,7 @@ def collect(
         data.text = texts.get(slug, "")
         data.tables = [_table(spec, data.figures, current.names) for spec in data.section.tables]
         data.tables = [table for table in data.tables if table.rows]
+        data.blocks = blocks.get(slug, [])
         sections.append(data)
         if progress:
             progress(slug)
@@ -254,6 +266,25 @@ def collect(
         history=history,
         names=current.names,
     )
+
+
+def section_blocks(year: SchoolYear) -> dict[str, list[Block]]:
+    """{section slug: its blocks}: the listings the apps declare for the report's sections
+    (`rapport.actions`), read through the registry. A listing that fails is logged and left
+    out: one app's bug does not stop the report."""
+    slugs = {section.slug for section in SECTIONS}
+    found: dict[str, list[Block]] = {}
+    for key, declared in sorted(listings().items()):
+        if declared.section not in slugs:
+            continue
+        try:
+            entries = declared.entries(year)
+        except Exception:
+            logger.exception("Liste %s en échec pour %s", key, year)
+            continue
+        if entries:
+            found.setdefault(declared.section, []).append(Block(declared, entries))
+    return found
 
 
 def _figure(key, section, labels, units, values, previous_values) -> Figure:

@@ -20,6 +20,7 @@ from occe.core.models import Association, SchoolYear
 from occe.core.pdf import font_config
 
 from . import charts
+from .blocks import sheet as listing_sheet
 from .data import NOT_PROVIDED, ReportData, cell, collect
 
 INDICATORS_SHEET = "Indicateurs"
@@ -80,6 +81,9 @@ class ReportWorkbook(Exporter):
                 rows.append(("Texte", "", section.text, None, None))
             finish = charts.sheet_charts(found.get(section.slug, []))
             yield Sheet(section.title[:31], columns, rows, finish=finish)
+        for section in data.sections:  # the apps' listings (one row per action's edition…)
+            for block in section.blocks:
+                yield listing_sheet(block.listing, block.entries)
         yield Sheet(
             "À propos",
             [Column("Rapport", width=40), Column("Valeur", width=30, format=DATE)],

@@ -13,17 +13,16 @@ from dataclasses import dataclass, field
 from django.template.loader import render_to_string
 
 from occe.core import formats
-from occe.core.exports import DATE, DECIMAL, INTEGER, MONEY, Column, Exporter, Sheet
-from occe.core.indicators import Unit
+from occe.core.exports import DATE, Column, Exporter, Sheet
 from occe.core.indicators import registry as indicators
 from occe.core.listings import Entry, Listing
 from occe.core.listings import registry as listings
 from occe.core.models import Association, SchoolYear
 
+from .blocks import sheet as listing_sheet
 from .plan_sections import PLAN_SECTIONS, PlanSection
 
 PLAN_TEMPLATE = "reports/pdf/plan.html"
-FORMATS = {Unit.COUNT: INTEGER, Unit.NUMBER: DECIMAL, Unit.AMOUNT: MONEY}
 
 
 @dataclass
@@ -174,25 +173,7 @@ class PlanWorkbook(Exporter):
     def sheets(self):
         for part in self.data.parts:
             for block in part.blocks:
-                columns = [Column("Rubrique", width=30), Column("Intitulé", width=45)]
-                columns += [
-                    Column(c.label, format=FORMATS.get(c.unit), width=18)
-                    for c in block.listing.columns
-                ]
-                columns.append(Column("Précisions", width=50))
-                yield Sheet(
-                    block.listing.label[:31],
-                    columns,
-                    [
-                        (
-                            entry.group,
-                            entry.title,
-                            *(entry.values.get(c.name) for c in block.listing.columns),
-                            entry.details,
-                        )
-                        for entry in block.entries
-                    ],
-                )
+                yield listing_sheet(block.listing, block.entries)
         yield Sheet(
             "Textes",
             [Column("Section", width=40), Column("Texte", width=100)],

@@ -30,6 +30,8 @@ class Section:
     keys: tuple[str, ...] = ()  # shown even when no app provides them
     labels: dict[str, str] = field(default_factory=dict)  # labels of keys no app declares yet
     tables: tuple[ItemTable, ...] = ()
+    # Keys (patterns) the section's blocks already say: not repeated under "Autres chiffres".
+    in_blocks: tuple[str, ...] = ()
 
 
 MEETINGS_TABLE = ItemTable(
@@ -227,6 +229,8 @@ SECTIONS = [
                 ),
             ),
         ),
+        # One block per edition (the listing `rapport.actions`) says who contributed how much.
+        in_blocks=("actions.*.budget.contributions.*",),
     ),
 ]
 OTHER = Section("autres", "Autres indicateurs")

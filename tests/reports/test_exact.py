@@ -371,5 +371,5 @@ def test_the_pdf_shows_each_figure_in_french_in_its_section(department):
     actions = section_page(pages, "Actions pédagogiques départementales")
     assert "THEA 2 2 50 3 1 500,00 € 500,00 €" in actions  # its row in the table
     assert "Thea" not in actions  # the action's name, not its slug humanised
-    assert "Participation financière — THEA — DSDEN 300,00 €" in actions
-    assert "Participation financière — THEA — Rectorat 700,00 €" in actions
+    # Who gave how much: in the action's block (tests/reports/test_action_blocks.py).
+    assert "Participations financières : 300,00 € de la DSDEN et 700,00 € du Rectorat." in actions

@@ -16,8 +16,10 @@ pytestmark = pytest.mark.django_db
 
 # data.collect of a year: every indicator of that year and of the year before, the members of
 # the three years before for the five-year chart, the sections' texts (the demo has data in
-# each of those years: an indicator without data for a year stops sooner).
-QUERIES = 108
+# each of those years: an indicator without data for a year stops sooner); the actions' blocks
+# (rapport.actions: the editions, their classes' levels, their intervenants — the rest shared
+# with the indicators).
+QUERIES = 111
 
 
 @pytest.mark.parametrize("coops", [30, 90])
