@@ -151,7 +151,7 @@ def _money(value: Decimal | None) -> Decimal:
 )
 def budget_total(year: SchoolYear) -> dict[str, Decimal] | None:
     rows = [(edition, _money(spent)) for edition, spent, _ in _budget(year)]
-    return _per_edition(year, rows, Decimal("0"))
+    return _per_edition(year, rows, None)  # an edition without a budget: non renseigné
 
 
 @indicator(
@@ -163,7 +163,7 @@ def budget_total(year: SchoolYear) -> dict[str, Decimal] | None:
 )
 def budget_share(year: SchoolYear) -> dict[str, Decimal] | None:
     share = [(e, _money(spent) - _money(given)) for e, spent, given in _budget(year)]
-    return _per_edition(year, share, Decimal("0"))
+    return _per_edition(year, share, None)  # an edition without a budget: non renseigné
 
 
 @indicator(
@@ -175,7 +175,7 @@ def budget_share(year: SchoolYear) -> dict[str, Decimal] | None:
 )
 def budget_contributions(year: SchoolYear) -> dict[str, Decimal] | None:
     rows = [(edition, _money(given)) for edition, _, given in _budget(year)]
-    return _per_edition(year, rows, Decimal("0"))
+    return _per_edition(year, rows, None)  # an edition without a budget: non renseigné
 
 
 @shared

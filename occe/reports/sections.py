@@ -228,9 +228,27 @@ SECTIONS = [
                     ("budget.part_association", "Part de l'association"),
                 ),
             ),
+            ItemTable(
+                "actions.",
+                "Interventions prévues, productions et manches, par action",
+                "Action",
+                (
+                    ("interventions_planifiees", "Interventions prévues"),
+                    ("productions", "Productions envoyées"),
+                    ("productions_acceptees", "Productions acceptées"),
+                    ("reponses", "Réponses aux manches"),
+                    ("reponses_notees", "Réponses notées"),
+                    ("diplomes", "Diplômes"),
+                ),
+            ),
         ),
-        # One block per edition (the listing `rapport.actions`) says who contributed how much.
-        in_blocks=("actions.*.budget.contributions.*",),
+        # One block per edition (the listing `rapport.actions`) says its classes per cycle, its
+        # interventions per class and who contributed how much (the workbook keeps each key).
+        in_blocks=(
+            "actions.*.budget.contributions*",
+            "actions.*.cycles.*",
+            "actions.*.interventions_par_classe",
+        ),
     ),
 ]
 OTHER = Section("autres", "Autres indicateurs")

@@ -130,9 +130,13 @@ def test_budget_contributions_beside_total_and_share(world, year):
         BudgetLineFactory(edition=world["thea"], kind="contribution", amount=Decimal(amount))
     assert indicators.budget_contributions(year) == {
         "thea": Decimal("4500"),
-        "la_picardie_en_poesie": Decimal("0"),
+        "la_picardie_en_poesie": None,  # no budget recorded: « non renseigné », not 0
     }
-    assert indicators.budget_share(year)["thea"] == Decimal("7371.61")
+    assert indicators.budget_share(year) == {
+        "thea": Decimal("7371.61"),
+        "la_picardie_en_poesie": None,
+    }
+    assert indicators.budget_total(year)["la_picardie_en_poesie"] is None
 
 
 def test_coops_reached_per_theme_outside_actions(year):
