@@ -29,7 +29,7 @@ def test_staff_write_a_text_produce_and_download_the_report(new_page):
     page = new_page()
     log_in(page, secretary)
     page.goto(f"/rapport-activite/?annee={year.label}")
-    page.get_by_role("link", name="Modifier « Préambule »").click()
+    page.get_by_role("link", name="Modifier « Préambule »", exact=True).click()
     page.get_by_label("Texte de la section").fill("L'OCCE vise la coopération.\n\nElle agit.")
     page.get_by_role("button", name="Aperçu").click()
     expect(page.locator("#apercu")).to_contain_text("Elle agit.")
