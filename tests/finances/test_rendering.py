@@ -48,3 +48,13 @@ def test_issuer_images_are_printed_flattened_at_print_resolution(association):
     if data is not None:
         red, green, blue = data.convert("RGB").getpixel((1, 1))
         assert red > 100 and blue > 180
+
+
+def test_the_user_agent_style_leaves_out_only_marker_and_note_rules():
+    from weasyprint.html import UA
+
+    dropped = [line for line in UA.splitlines() if line.startswith(rendering.UNUSED_UA_RULES)]
+    # ::marker, ::footnote-call, ::footnote-marker, ::note-call, ::note-marker, ::note-callback
+    assert len(dropped) == 6
+    assert all(line.startswith("::") and "{" in line and "}" in line for line in dropped)
+    assert rendering.user_agent_stylesheet() is rendering.user_agent_stylesheet()
