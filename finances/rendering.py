@@ -8,9 +8,8 @@ The per-document set-up is kept small too (a single receipt is rendered alone wh
 or replaced): the static stylesheet is parsed once per process, the user-agent style leaves out
 its rules for list markers and notes (each gave every element six pseudo-element styles to
 compute, none ever drawn on a receipt), the markup is read by the XML parser (the template is
-well-formed XML), and the issuer's logo and
-signature are decoded once per process, flattened on white (no alpha mask to encode again in
-every PDF) and reduced to print resolution. The layout avoids floats and tables where a
+well-formed XML), and the issuer's logo and signature are decoded once per process, flattened on
+white (no alpha mask to encode again in every PDF) and reduced to print resolution. The layout avoids floats and tables where a
 positioned box gives the same look.
 
 Every page carries the receipt's number and « page n/m » (and « ANNULÉ » on a cancelled copy).
