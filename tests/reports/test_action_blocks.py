@@ -81,7 +81,10 @@ def thea(year: SchoolYear, classes: int = 3):
                 registration=registration,
                 intervenant=actors[k],
                 status=Intervention.Status.REALISEE,
-                starts_at=timezone.make_aware(datetime.datetime(2025, 1, 14 + k, 9)),
+                # An intervenant is in one class at a time (PostgreSQL's exclusion constraint).
+                starts_at=timezone.make_aware(
+                    datetime.datetime(2025, 1, 6, 9 + 3 * k) + datetime.timedelta(days=n)
+                ),
             )
     ClassRegistrationFactory(edition=edition, status=ClassRegistration.Status.ATTENTE)
     InterventionFactory(
