@@ -1,22 +1,20 @@
 """Excel import and export of cooperatives: the pages around cooperatives/exchange.py."""
 
 from django import forms
-from django.conf import settings
 
 from occe.accounts.access import secretariat_only, staff_or_board
-from occe.core.import_views import ImportViews
+from occe.core.import_views import ImportViews, YearImportForm
 from occe.core.models import SchoolYear, year_from_request
-from occe.core.spreadsheets import clean_upload, xlsx_response
+from occe.core.spreadsheets import xlsx_response
 
 from ..exchange import COLUMNS, CooperativeExporter, CooperativeImporter, template_workbook
 from .cooperatives import filtered_cooperatives
 
 
-class ImportForm(forms.Form):
+class ImportForm(YearImportForm):
+    importer_class = CooperativeImporter
     school_year = forms.ModelChoiceField(
-        label="Année scolaire des effectifs",
-        queryset=SchoolYear.objects.none(),
-        empty_label=None,
+        label="Année scolaire des effectifs", queryset=SchoolYear.objects.none(), empty_label=None
     )
     validated = forms.BooleanField(
         label="Année passée : enregistrer les affiliations comme validées",
@@ -24,35 +22,6 @@ class ImportForm(forms.Form):
         help_text="Pour charger les chiffres d'une année passée (comparaisons du rapport "
         "d'activité). Refusé pour l'année en cours.",
     )
-    file = forms.FileField(
-        label="Fichier Excel (.xlsx)",
-        widget=forms.FileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        ),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        SchoolYear.objects.ensure_recent()
-        years = SchoolYear.objects.up_to_current()
-        self.fields["school_year"].queryset = years
-        self.fields["school_year"].initial = SchoolYear.objects.current()
-        help_text = f"Au plus {settings.MAX_UPLOAD_SIZE // (1024 * 1024)} Mo. Première ligne : les en-têtes du modèle."
-        self.fields["file"].help_text = help_text
-
-    def clean_file(self):
-        return clean_upload(self.cleaned_data["file"])
-
-    def clean(self):
-        cleaned = super().clean()
-        year = cleaned.get("school_year")
-        if cleaned.get("validated") and year:
-            refusal = CooperativeImporter.past_year_refusal(year)
-            if refusal:
-                self.add_error("validated", refusal)
-        return cleaned
 
 
 class CooperativeImport(ImportViews):

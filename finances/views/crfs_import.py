@@ -1,17 +1,17 @@
 """The secretariat's import of many coops' CRFS totals: upload, preview, confirm."""
 
 from django import forms
-from django.conf import settings
 
 from occe.accounts.access import secretariat_only
-from occe.core.import_views import ImportViews
+from occe.core.import_views import ImportViews, YearImportForm
 from occe.core.models import SchoolYear
-from occe.core.spreadsheets import clean_upload, xlsx_response
+from occe.core.spreadsheets import xlsx_response
 
 from ..imports_crfs import CrfsImporter
 
 
-class ImportForm(forms.Form):
+class ImportForm(YearImportForm):
+    importer_class = CrfsImporter
     school_year = forms.ModelChoiceField(
         label="Exercice", queryset=SchoolYear.objects.none(), empty_label=None
     )
@@ -21,36 +21,9 @@ class ImportForm(forms.Form):
         help_text="Pour charger les comptes rendus d'un exercice passé (comparaisons du rapport "
         "annuel). Refusé pour l'exercice de la campagne en cours.",
     )
-    file = forms.FileField(
-        label="Fichier Excel (.xlsx)",
-        widget=forms.FileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        ),
-    )
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        SchoolYear.objects.ensure_recent()
-        self.fields["school_year"].queryset = SchoolYear.objects.up_to_current()
-        self.fields["school_year"].initial = SchoolYear.objects.current().previous()
-        self.fields["file"].help_text = (
-            f"Au plus {settings.MAX_UPLOAD_SIZE // (1024 * 1024)} Mo. Première ligne : les "
-            "en-têtes du modèle."
-        )
-
-    def clean_file(self):
-        return clean_upload(self.cleaned_data["file"])
-
-    def clean(self):
-        cleaned = super().clean()
-        year = cleaned.get("school_year")
-        if cleaned.get("validated") and year:
-            refusal = CrfsImporter.past_year_refusal(year)
-            if refusal:
-                self.add_error("validated", refusal)
-        return cleaned
+    def initial_year(self):
+        return SchoolYear.objects.current().previous()
 
 
 class CrfsImport(ImportViews):

@@ -2,17 +2,18 @@
 a past year can be recorded as done (sessions held, attendance)."""
 
 from django import forms
-from django.conf import settings
 
-from occe.core.import_views import ImportViews
+from occe.core.import_views import ImportViews, YearImportForm
 from occe.core.models import SchoolYear
-from occe.core.spreadsheets import clean_upload, xlsx_response
+from occe.core.spreadsheets import xlsx_response
 
 from ..imports import RegistrationImporter
 from .common import staff_only
 
 
-class ImportForm(forms.Form):
+class ImportForm(YearImportForm):
+    importer_class = RegistrationImporter
+    past_field = "done"
     school_year = forms.ModelChoiceField(
         label="Année scolaire des sessions", queryset=SchoolYear.objects.none(), empty_label=None
     )
@@ -22,36 +23,6 @@ class ImportForm(forms.Form):
         help_text="Pour charger les chiffres d'une année passée (comparaisons du rapport "
         "d'activité). Refusé pour l'année en cours.",
     )
-    file = forms.FileField(
-        label="Fichier Excel (.xlsx)",
-        widget=forms.FileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        ),
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        SchoolYear.objects.ensure_recent()
-        self.fields["school_year"].queryset = SchoolYear.objects.up_to_current()
-        self.fields["school_year"].initial = SchoolYear.objects.current()
-        self.fields["file"].help_text = (
-            f"Au plus {settings.MAX_UPLOAD_SIZE // (1024 * 1024)} Mo. Première ligne : les "
-            "en-têtes du modèle."
-        )
-
-    def clean_file(self):
-        return clean_upload(self.cleaned_data["file"])
-
-    def clean(self):
-        cleaned = super().clean()
-        year = cleaned.get("school_year")
-        if cleaned.get("done") and year:
-            refusal = RegistrationImporter.past_year_refusal(year)
-            if refusal:
-                self.add_error("done", refusal)
-        return cleaned
 
 
 class RegistrationImport(ImportViews):

@@ -23,15 +23,62 @@ projets' export) sets `by_year = False`, and `has_template = False` when the fil
 system's export rather than a template to fill in.
 """
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from .imports import ACTIONS, ERROR, ImportRefused, confirm_batch, plan_batch, receive_upload
-from .models import ImportBatch, Job
+from .models import ImportBatch, Job, SchoolYear
+from .spreadsheets import clean_upload
 
 SHOWN_ROWS = 200
+XLSX = ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class YearImportForm(forms.Form):
+    """The upload form of an import for one school year, with a checkbox recording a past year
+    as done (affiliations validated, reports accepted, sessions held). A subclass declares that
+    checkbox (named `past_field`) and its importer, whose `past_year_refusal(year)` says which
+    years may not be loaded so; it may relabel `school_year` and choose `initial_year()`."""
+
+    importer_class: type = None
+    past_field = "validated"
+
+    school_year = forms.ModelChoiceField(
+        label="Année scolaire", queryset=SchoolYear.objects.none(), empty_label=None
+    )
+    file = forms.FileField(
+        label="Fichier Excel (.xlsx)", widget=forms.FileInput(attrs={"accept": XLSX})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(["school_year", self.past_field, "file"])
+        SchoolYear.objects.ensure_recent()
+        self.fields["school_year"].queryset = SchoolYear.objects.up_to_current()
+        self.fields["school_year"].initial = self.initial_year()
+        self.fields["file"].help_text = (
+            f"Au plus {settings.MAX_UPLOAD_SIZE // (1024 * 1024)} Mo. Première ligne : les "
+            "en-têtes du modèle."
+        )
+
+    def initial_year(self) -> SchoolYear:
+        return SchoolYear.objects.current()
+
+    def clean_file(self):
+        return clean_upload(self.cleaned_data["file"])
+
+    def clean(self):
+        cleaned = super().clean()
+        year = cleaned.get("school_year")
+        if cleaned.get(self.past_field) and year:
+            refusal = self.importer_class.past_year_refusal(year)
+            if refusal:
+                self.add_error(self.past_field, refusal)
+        return cleaned
 
 
 class ImportViews:
